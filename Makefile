@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything else is a helper.
+PRESET ?= debug
+JOBS ?= $(shell nproc)
+BUILD_DIR := build/$(PRESET)
+SUPERLIGHT := $(BUILD_DIR)/apps/superlight/superlight
+
+.PHONY: deps configure build run test fuzz bench format clean
+
+deps:
+	@scripts/install-deps
+
+configure:
+	@cmake --preset $(PRESET) >/dev/null
+
+build: deps configure
+	@cmake --build --preset $(PRESET) -j $(JOBS)
+
+# Exit code 3 means "this subcommand is not built yet"; it is reported, not treated as a failure.
+run: build
+	@$(SUPERLIGHT) serve; rc=$$?; [ $$rc -eq 0 ] || [ $$rc -eq 3 ]
+
+test: build
+	@ctest --preset $(PRESET) -j $(JOBS)
+
+# libFuzzer targets (clang): make fuzz FUZZ_SECONDS=60
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@scripts/run-fuzzers $(FUZZ_SECONDS)
+
+bench:
+	@$(MAKE) build PRESET=release
+	@scripts/run-benchmarks
+
+format:
+	@git ls-files '*.h' '*.cpp' | xargs clang-format -i
+
+clean:
+	@rm -rf build
