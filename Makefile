@@ -27,8 +27,7 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@scripts/run-fuzzers $(FUZZ_SECONDS)
 
-bench:
-	@$(MAKE) build PRESET=release
+bench: deps
 	@scripts/run-benchmarks
 
 format:
