@@ -12,6 +12,7 @@ find_package(CLI11 REQUIRED)
 find_package(Boost 1.74 REQUIRED COMPONENTS system)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(SIGNAL REQUIRED IMPORTED_TARGET libsignal-protocol-c)
+pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 
 if(SL_BUILD_TESTS)
   find_package(GTest REQUIRED)
