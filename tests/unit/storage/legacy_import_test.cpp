@@ -1,0 +1,230 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/encoding.h"
+#include "storage/legacy_import.h"
+#include "storage/password.h"
+#include "tests/unit/storage/test_db.h"
+
+namespace storage {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Writes the Node server's files exactly as it did: AES-256-CBC under the first 64 hex chars of
+// TOKEN_ENCRYPTION_KEY, a random IV per write, "<iv hex>:<ciphertext hex>", no newline.
+class LegacyFixture {
+ public:
+  LegacyFixture(fs::path dir, std::string key_hex)
+      : dir_(std::move(dir)), key_hex_(std::move(key_hex)) {}
+
+  void write(const fs::path& rel, const json& j, bool pretty = false) {
+    auto key = core::hex_decode(key_hex_.substr(0, 64));
+    core::Bytes iv = rng_.bytes(16);
+    auto text = legacy_encrypt(*key, iv, pretty ? j.dump(2) : j.dump());
+    ASSERT_TRUE(text.ok());
+    fs::create_directories((dir_ / rel).parent_path());
+    std::ofstream(dir_ / rel, std::ios::binary) << *text;
+  }
+
+  void write_all(const std::string& admin_hash, const std::string& user_hash) {
+    write("users.enc",
+          json::array({{{"id", "0b0c3f5e-1111-4c4c-8888-000000000001"},
+                        {"email", "Admin@Example.com"},
+                        {"password", admin_hash},
+                        {"role", "admin"},
+                        {"createdBy", "system"},
+                        {"createdAt", "2025-11-30T10:00:00.000Z"},
+                        {"sessions", json::array({"sales", "support"})},
+                        {"lastLogin", "2025-12-01T08:30:15.250Z"},
+                        {"isActive", true}},
+                       {{"id", "0b0c3f5e-1111-4c4c-8888-000000000002"},
+                        {"email", "user@example.com"},
+                        {"password", user_hash},
+                        {"role", "user"},
+                        {"createdBy", "admin@example.com"},
+                        {"createdAt", "2025-11-30T11:00:00.000Z"},
+                        {"sessions", json::array()},
+                        {"lastLogin", nullptr},
+                        {"isActive", false}}}),
+          /*pretty=*/true);
+    write("session_tokens.enc", {{"sales", "2b7e1516-28ae-4d2a-a6f7-15884c09cf4f"},
+                                 {"legacy_only", "7c9e6679-7425-40de-944b-e07fc1f90ae7"}});
+    write("recipient_lists/list_1733100000000_ab12cd.json",
+          {{"id", "list_1733100000000_ab12cd"},
+           {"name", "VIP قائمة"},
+           {"description", "imported"},
+           {"tags", json::array({"vip", "2025"})},
+           {"createdBy", "user@example.com"},
+           {"createdAt", "2025-12-02T09:00:00Z"},
+           {"updatedAt", "2025-12-02T09:30:00Z"},
+           {"usageCount", 3},
+           {"lastUsed", nullptr},
+           {"recipients", json::array({{{"number", "+1 (555) 000-0001"},
+                                        {"name", "Ann"},
+                                        {"jobTitle", "CTO"},
+                                        {"companyName", "ACME"},
+                                        {"customFields", {{"City", "Paris"}}},
+                                        {"addedAt", "2025-12-02T09:00:00Z"}},
+                                       {{"number", "15550000002"}, {"name", "Bo"}}})}});
+    write("campaigns/campaign_1733100000000_deadbeef.json",
+          {{"id", "campaign_1733100000000_deadbeef"},
+           {"name", "December 🎄"},
+           {"status", "completed"},
+           {"createdBy", "admin@example.com"},
+           {"sessionId", "sales"},
+           {"createdAt", "2025-12-02T10:00:00.000Z"},
+           {"startedAt", "2025-12-02T10:05:00.000Z"},
+           {"completedAt", "2025-12-02T10:15:00.000Z"},
+           {"message", {{"type", "text"}, {"content", "<p>Hi {{Name}}</p>"}}},
+           {"settings", {{"delayBetweenMessages", 3000}, {"maxRetries", 3}}},
+           {"recipients", json::array({{{"number", "15550000001"},
+                                        {"name", "Ann"},
+                                        {"status", "sent"},
+                                        {"sentAt", "2025-12-02T10:06:00.000Z"},
+                                        {"retryCount", 0}},
+                                       {{"number", "15550000002"},
+                                        {"status", "failed"},
+                                        {"error", "not on WhatsApp"},
+                                        {"retryCount", 3}}})}});
+    write("activity_logs/activities_2025-12-01.enc",
+          json::array({{{"id", "act_1"},
+                        {"timestamp", "2025-12-01T08:30:15.250Z"},
+                        {"userEmail", "admin@example.com"},
+                        {"action", "login"},
+                        {"resource", "auth"},
+                        {"details", {{"success", true}}},
+                        {"ip", "203.0.113.9"},
+                        {"userAgent", "Mozilla"},
+                        {"success", true}},
+                       {{"id", "act_2"},
+                        {"timestamp", "2025-12-01T08:31:00.000Z"},
+                        {"userEmail", "admin@example.com"},
+                        {"action", "create"},
+                        {"resource", "session"},
+                        {"resourceId", "sales"},
+                        {"success", true}}}));
+  }
+
+ private:
+  fs::path dir_;
+  std::string key_hex_;
+  core::FakeRandom rng_{99};
+};
+
+class LegacyImportTest : public testing::StorageTest {};
+
+TEST_F(LegacyImportTest, ImportsTheSeedFilesIdempotentlyAndReportsCorruptOnes) {
+  const std::string legacy_key = std::string(testing::kOtherKeyHex) + "0000extra";  // >64 chars
+  fs::path old = dir_ / "old-server";
+  core::FakeRandom rng(5);
+  auto admin_hash = bcrypt_hash("123456789", 4, rng);
+  auto user_hash = bcrypt_hash("hunter2", 4, rng);
+  ASSERT_TRUE(admin_hash.ok() && user_hash.ok());
+  LegacyFixture fx(old, legacy_key);
+  fx.write_all("$2a$" + admin_hash->substr(4), *user_hash);  // bcryptjs writes $2a$
+  // A corrupted file and one encrypted under another key: reported, left in place.
+  fs::create_directories(old / "activity_logs");
+  std::ofstream(old / "activity_logs/activities_2025-12-02.enc")
+      << "00112233445566778899aabbccddeeff:zz";
+  LegacyFixture wrong(old, testing::kTestKeyHex);
+  wrong.write("campaigns/other.json", {{"id", "x"}});
+
+  auto report = import_legacy(*storage_, old, legacy_key);
+  ASSERT_TRUE(report.ok()) << report.status().to_string();
+  EXPECT_EQ(report->users, 2);
+  EXPECT_EQ(report->sessions, 3);  // sales, support (owned) + legacy_only (token file)
+  EXPECT_EQ(report->tokens, 2);
+  EXPECT_EQ(report->recipient_lists, 1);
+  EXPECT_EQ(report->recipients, 2);
+  EXPECT_EQ(report->campaigns, 1);
+  EXPECT_EQ(report->campaign_recipients, 2);
+  EXPECT_EQ(report->activities, 2);
+  EXPECT_EQ(report->imported_files.size(), 5u);
+  ASSERT_EQ(report->errors.size(), 2u);
+  EXPECT_TRUE(fs::exists(old / "activity_logs/activities_2025-12-02.enc"));
+  EXPECT_TRUE(fs::exists(old / "campaigns/other.json"));
+  EXPECT_TRUE(fs::exists(old / "users.enc.bak"));
+  EXPECT_FALSE(fs::exists(old / "users.enc"));
+  EXPECT_TRUE(fs::exists(old / "campaigns/campaign_1733100000000_deadbeef.json.bak"));
+
+  // Users: bcrypt kept and verifiable, flagged for re-hash; roles, active flag, last login.
+  auto admin = storage_->users().find_by_email("admin@example.com");
+  ASSERT_TRUE(admin.ok() && *admin);
+  EXPECT_EQ((*admin)->role, "admin");
+  EXPECT_TRUE(*verify_password("123456789", (*admin)->password_hash));
+  EXPECT_TRUE(password_needs_rehash((*admin)->password_hash));
+  EXPECT_EQ((*admin)->last_login_at, *parse_iso8601_ms("2025-12-01T08:30:15.250Z"));
+  auto user = storage_->users().find_by_email("user@example.com");
+  ASSERT_TRUE(user.ok() && *user);
+  EXPECT_FALSE((*user)->active);
+  EXPECT_TRUE(*verify_password("hunter2", (*user)->password_hash));
+  EXPECT_EQ((*storage_->wa_sessions().find("sales"))->owner_id, (*admin)->id);
+  // Tokens keep working but are stored hashed.
+  auto tok = storage_->tokens().authenticate("2b7e1516-28ae-4d2a-a6f7-15884c09cf4f");
+  ASSERT_TRUE(tok.ok() && *tok);
+  EXPECT_EQ((*tok)->session_id, "sales");
+  // Lists, campaigns, activity.
+  auto list = storage_->recipient_lists().find("list_1733100000000_ab12cd");
+  ASSERT_TRUE(list.ok() && *list);
+  EXPECT_EQ((*list)->name, "VIP قائمة");
+  EXPECT_EQ((*list)->created_by_id, (*user)->id);
+  auto rs = storage_->recipient_lists().recipients("list_1733100000000_ab12cd");
+  ASSERT_EQ(rs->size(), 2u);
+  EXPECT_EQ((*rs)[0].number, "15550000001");
+  EXPECT_EQ(json::parse((*rs)[0].custom_fields_json)["City"], "Paris");
+  auto camp = storage_->campaigns().find("campaign_1733100000000_deadbeef");
+  ASSERT_TRUE(camp.ok() && *camp);
+  EXPECT_EQ((*camp)->status, "completed");
+  EXPECT_EQ((*camp)->session_id, "sales");
+  EXPECT_EQ((*camp)->name, "December 🎄");
+  auto stats = storage_->campaigns().stats("campaign_1733100000000_deadbeef");
+  EXPECT_EQ(stats->sent, 1);
+  EXPECT_EQ(stats->failed, 1);
+  auto acts = storage_->activity().query({.user_email = "admin@example.com"});
+  ASSERT_EQ(acts->size(), 2u);
+  EXPECT_EQ((*acts)[0].user_id, (*admin)->id);
+
+  // Second run over freshly written copies of the same data: nothing duplicated.
+  fx.write_all("$2a$" + admin_hash->substr(4), *user_hash);
+  auto again = import_legacy(*storage_, old, legacy_key);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->activities, 0);
+  EXPECT_EQ(again->tokens, 0);
+  EXPECT_EQ(again->sessions, 0);
+  EXPECT_EQ(*storage_->users().count(), 2);
+  EXPECT_EQ(storage_->recipient_lists().recipients("list_1733100000000_ab12cd")->size(), 2u);
+  EXPECT_EQ(storage_->campaigns().stats("campaign_1733100000000_deadbeef")->total, 2);
+  EXPECT_EQ(storage_->activity().query({})->size(), 2u);
+  EXPECT_EQ(storage_->tokens().list_for_session("sales")->size(), 1u);
+
+  EXPECT_EQ(import_legacy(*storage_, old, "short").status().code(),
+            core::StatusCode::kInvalidArgument);
+  EXPECT_EQ(import_legacy(*storage_, dir_ / "missing", legacy_key).status().code(),
+            core::StatusCode::kNotFound);
+}
+
+TEST(LegacyFormat, DecryptRejectsMalformedInputAndIsoDatesParse) {
+  core::Bytes key(32, 7), iv(16, 9);
+  auto text = legacy_encrypt(key, iv, "{\"a\":1}");
+  ASSERT_TRUE(text.ok());
+  EXPECT_EQ(text->substr(0, 33), core::hex_encode(iv) + ":");
+  EXPECT_EQ(*legacy_decrypt(key, *text + "\n"), "{\"a\":1}");
+  EXPECT_FALSE(legacy_decrypt(core::Bytes(32, 8), *text).ok());
+  for (const char* bad : {"", ":", "zz:00", "0011:0011", "00112233445566778899aabbccddeeff:abc"}) {
+    EXPECT_FALSE(legacy_decrypt(key, bad).ok()) << bad;
+  }
+  EXPECT_EQ(*parse_iso8601_ms("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(*parse_iso8601_ms("2025-12-02T10:11:12.123Z"), 1764670272123);
+  EXPECT_EQ(*parse_iso8601_ms("2025-12-02T12:11:12.123+02:00"), 1764670272123);
+  EXPECT_EQ(*parse_iso8601_ms("2025-12-02"), 1764633600000);
+  EXPECT_FALSE(parse_iso8601_ms("yesterday").ok());
+  EXPECT_FALSE(parse_iso8601_ms("2025-13-02T00:00:00Z").ok());
+}
+
+}  // namespace
+}  // namespace storage
