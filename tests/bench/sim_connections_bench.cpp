@@ -8,9 +8,8 @@
 //                             connection (process RSS delta / N, server and client side both, so
 //                             an upper bound for the server alone).
 //
-// Messages routed per second between two simulator-native clients is not measured here: it needs
-// a companion that completes ADV pairing and the Signal layer (see docs/simulator.md); the
-// Baileys interop tests cover routing for correctness.
+// Messages routed per second between two paired, logged-in clients is measured by
+// sim_routing_bench.cpp (its client is tests/bench/sim_test_client.h).
 #include "tests/unit/simulator_net/ws_test_client.h"  // first: includes core/net/net.h
 
 #include <benchmark/benchmark.h>
