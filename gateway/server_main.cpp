@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "core/log.h"
+#include "gateway/components.h"
 #include "gateway/config/config.h"
 #include "gateway/http/rate_limit.h"
 #include "gateway/http/router.h"
@@ -29,7 +30,7 @@ using http::Response;
 // The gateway components install themselves here, in dependency order. Each returns a Status;
 // a failure stops start-up with one line. (Other gateway helpers: add your install call here.)
 core::Status install_components(ServeContext& ctx) {
-  (void)ctx;
+  CORE_RETURN_IF_ERROR(install_auth_components(ctx));  // auth, accounts, live feed (components.h)
   return core::Status();
 }
 

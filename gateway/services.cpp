@@ -1,0 +1,31 @@
+#include "gateway/services.h"
+
+#include "gateway/config/config.h"
+
+namespace gw {
+
+core::Result<std::unique_ptr<Services>> Services::open(const config::Config& config, Post post,
+                                                       const core::Clock& clock,
+                                                       core::Random& random) {
+  storage::StorageOptions o;
+  o.database.url = config.database_url;
+  if (!config.token_encryption_key.empty()) o.encryption_key_hex = config.token_encryption_key;
+  o.key_file = config.data_dir / "secret.key";
+  auto opened = storage::Storage::open(o, clock, random);
+  if (!opened.ok()) return opened.status().with_context("opening storage");
+  return std::make_unique<Services>(std::move(*opened), std::move(post), clock, random);
+}
+
+Services::Services(std::unique_ptr<storage::Storage> storage, Post post, const core::Clock& clock,
+                   core::Random& random, size_t threads)
+    : storage_(std::move(storage)),
+      post_(std::move(post)),
+      clock_(clock),
+      random_(random),
+      pool_(std::make_unique<storage::ThreadPoolExecutor>(threads)) {}
+
+Services::~Services() { stop(); }
+
+void Services::stop() { pool_.reset(); }
+
+}  // namespace gw
