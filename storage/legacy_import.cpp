@@ -1,5 +1,7 @@
 #include "storage/legacy_import.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -431,6 +433,45 @@ core::Result<LegacyImportReport> import_legacy(Storage& storage, const fs::path&
     im.file(dir, p, [&](const json& j) { return im.activities(j); });
   }
   return report;
+}
+
+bool has_legacy_files(const fs::path& dir) {
+  std::error_code ec;
+  if (fs::is_regular_file(dir / "users.enc", ec) ||
+      fs::is_regular_file(dir / "session_tokens.enc", ec)) {
+    return true;
+  }
+  return !files_in(dir / "activity_logs", ".enc").empty() ||
+         !files_in(dir / "campaigns", ".json").empty() ||
+         !files_in(dir / "recipient_lists", ".json").empty();
+}
+
+core::Result<std::optional<LegacyImportReport>> import_legacy_at_start(
+    Storage& storage, const fs::path& dir, const std::optional<std::string>& legacy_key_hex,
+    spdlog::logger& log) {
+  if (!has_legacy_files(dir)) return std::optional<LegacyImportReport>();
+  if (!legacy_key_hex || legacy_key_hex->empty()) {
+    log.warn(
+        "legacy seed files found in {} but TOKEN_ENCRYPTION_KEY is not set; set it to the old "
+        "server's key to import them (they are left in place)",
+        dir.string());
+    return std::optional<LegacyImportReport>();
+  }
+  auto report = import_legacy(storage, dir, *legacy_key_hex);
+  if (!report.ok()) {
+    log.error("legacy import from {} failed: {}", dir.string(), report.status().message());
+    return report.status();
+  }
+  const auto& r = *report;
+  log.info(
+      "legacy import from {}: {} file(s), {} user(s), {} new session(s), {} token(s), {} "
+      "recipient list(s), {} campaign(s), {} activity entr(ies); imported files renamed to *.bak",
+      dir.string(), r.imported_files.size(), r.users, r.sessions, r.tokens, r.recipient_lists,
+      r.campaigns, r.activities);
+  for (const auto& [file, error] : r.errors) {
+    log.warn("legacy import: {}: {} (left in place; retried at the next start)", file, error);
+  }
+  return std::optional<LegacyImportReport>(std::move(report).value());
 }
 
 int run_import_legacy_command(const ImportLegacyOptions& options, std::ostream& out,

@@ -21,6 +21,10 @@
 #include "core/status.h"
 #include "storage/storage.h"
 
+namespace spdlog {
+class logger;
+}
+
 namespace storage {
 
 struct LegacyImportReport {
@@ -49,6 +53,21 @@ core::Result<std::string> legacy_decrypt(core::ByteView key, std::string_view fi
 
 // ISO-8601 ("2025-12-02T10:11:12.123Z", "+02:00" offsets, date only) to Unix milliseconds.
 core::Result<long long> parse_iso8601_ms(std::string_view text);
+
+// True when `dir` holds seed files not yet imported: users.enc, session_tokens.enc,
+// activity_logs/*.enc, campaigns/*.json or recipient_lists/*.json (imported ones are *.bak).
+bool has_legacy_files(const std::filesystem::path& dir);
+
+// What the server calls once at start, before serving, with its working directory: when seed
+// files sit there, imports them (as the import-legacy command does) and logs the outcome on
+// `log` — one info line with the counts, one warning per file that failed (left in place for
+// the next start). Returns std::nullopt when there was nothing to import or no key to read the
+// files with (TOKEN_ENCRYPTION_KEY unset: the server generated its own key, which cannot be
+// the old server's; that is logged as a warning). An error Status only when the key is
+// unusable or the directory vanished; the caller decides whether that stops the start.
+core::Result<std::optional<LegacyImportReport>> import_legacy_at_start(
+    Storage& storage, const std::filesystem::path& dir,
+    const std::optional<std::string>& legacy_key_hex, spdlog::logger& log);
 
 struct ImportLegacyOptions {
   std::filesystem::path dir;

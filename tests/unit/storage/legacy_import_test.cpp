@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -7,6 +9,7 @@
 #include "core/encoding.h"
 #include "storage/legacy_import.h"
 #include "storage/password.h"
+#include "tests/unit/storage/legacy_fixture.h"
 #include "tests/unit/storage/test_db.h"
 
 namespace storage {
@@ -14,107 +17,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-// Writes the Node server's files exactly as it did: AES-256-CBC under the first 64 hex chars of
-// TOKEN_ENCRYPTION_KEY, a random IV per write, "<iv hex>:<ciphertext hex>", no newline.
-class LegacyFixture {
- public:
-  LegacyFixture(fs::path dir, std::string key_hex)
-      : dir_(std::move(dir)), key_hex_(std::move(key_hex)) {}
-
-  void write(const fs::path& rel, const json& j, bool pretty = false) {
-    auto key = core::hex_decode(key_hex_.substr(0, 64));
-    core::Bytes iv = rng_.bytes(16);
-    auto text = legacy_encrypt(*key, iv, pretty ? j.dump(2) : j.dump());
-    ASSERT_TRUE(text.ok());
-    fs::create_directories((dir_ / rel).parent_path());
-    std::ofstream(dir_ / rel, std::ios::binary) << *text;
-  }
-
-  void write_all(const std::string& admin_hash, const std::string& user_hash) {
-    write("users.enc",
-          json::array({{{"id", "0b0c3f5e-1111-4c4c-8888-000000000001"},
-                        {"email", "Admin@Example.com"},
-                        {"password", admin_hash},
-                        {"role", "admin"},
-                        {"createdBy", "system"},
-                        {"createdAt", "2025-11-30T10:00:00.000Z"},
-                        {"sessions", json::array({"sales", "support"})},
-                        {"lastLogin", "2025-12-01T08:30:15.250Z"},
-                        {"isActive", true}},
-                       {{"id", "0b0c3f5e-1111-4c4c-8888-000000000002"},
-                        {"email", "user@example.com"},
-                        {"password", user_hash},
-                        {"role", "user"},
-                        {"createdBy", "admin@example.com"},
-                        {"createdAt", "2025-11-30T11:00:00.000Z"},
-                        {"sessions", json::array()},
-                        {"lastLogin", nullptr},
-                        {"isActive", false}}}),
-          /*pretty=*/true);
-    write("session_tokens.enc", {{"sales", "2b7e1516-28ae-4d2a-a6f7-15884c09cf4f"},
-                                 {"legacy_only", "7c9e6679-7425-40de-944b-e07fc1f90ae7"}});
-    write("recipient_lists/list_1733100000000_ab12cd.json",
-          {{"id", "list_1733100000000_ab12cd"},
-           {"name", "VIP قائمة"},
-           {"description", "imported"},
-           {"tags", json::array({"vip", "2025"})},
-           {"createdBy", "user@example.com"},
-           {"createdAt", "2025-12-02T09:00:00Z"},
-           {"updatedAt", "2025-12-02T09:30:00Z"},
-           {"usageCount", 3},
-           {"lastUsed", nullptr},
-           {"recipients", json::array({{{"number", "+1 (555) 000-0001"},
-                                        {"name", "Ann"},
-                                        {"jobTitle", "CTO"},
-                                        {"companyName", "ACME"},
-                                        {"customFields", {{"City", "Paris"}}},
-                                        {"addedAt", "2025-12-02T09:00:00Z"}},
-                                       {{"number", "15550000002"}, {"name", "Bo"}}})}});
-    write("campaigns/campaign_1733100000000_deadbeef.json",
-          {{"id", "campaign_1733100000000_deadbeef"},
-           {"name", "December 🎄"},
-           {"status", "completed"},
-           {"createdBy", "admin@example.com"},
-           {"sessionId", "sales"},
-           {"createdAt", "2025-12-02T10:00:00.000Z"},
-           {"startedAt", "2025-12-02T10:05:00.000Z"},
-           {"completedAt", "2025-12-02T10:15:00.000Z"},
-           {"message", {{"type", "text"}, {"content", "<p>Hi {{Name}}</p>"}}},
-           {"settings", {{"delayBetweenMessages", 3000}, {"maxRetries", 3}}},
-           {"recipients", json::array({{{"number", "15550000001"},
-                                        {"name", "Ann"},
-                                        {"status", "sent"},
-                                        {"sentAt", "2025-12-02T10:06:00.000Z"},
-                                        {"retryCount", 0}},
-                                       {{"number", "15550000002"},
-                                        {"status", "failed"},
-                                        {"error", "not on WhatsApp"},
-                                        {"retryCount", 3}}})}});
-    write("activity_logs/activities_2025-12-01.enc",
-          json::array({{{"id", "act_1"},
-                        {"timestamp", "2025-12-01T08:30:15.250Z"},
-                        {"userEmail", "admin@example.com"},
-                        {"action", "login"},
-                        {"resource", "auth"},
-                        {"details", {{"success", true}}},
-                        {"ip", "203.0.113.9"},
-                        {"userAgent", "Mozilla"},
-                        {"success", true}},
-                       {{"id", "act_2"},
-                        {"timestamp", "2025-12-01T08:31:00.000Z"},
-                        {"userEmail", "admin@example.com"},
-                        {"action", "create"},
-                        {"resource", "session"},
-                        {"resourceId", "sales"},
-                        {"success", true}}}));
-  }
-
- private:
-  fs::path dir_;
-  std::string key_hex_;
-  core::FakeRandom rng_{99};
-};
+using testing::LegacyFixture;
 
 class LegacyImportTest : public testing::StorageTest {};
 
@@ -206,6 +109,76 @@ TEST_F(LegacyImportTest, ImportsTheSeedFilesIdempotentlyAndReportsCorruptOnes) {
             core::StatusCode::kInvalidArgument);
   EXPECT_EQ(import_legacy(*storage_, dir_ / "missing", legacy_key).status().code(),
             core::StatusCode::kNotFound);
+}
+
+TEST_F(LegacyImportTest, ImportAtStartOnlyWhenSeedFilesAreThereAndLogsTheOutcome) {
+  const std::string legacy_key = testing::kOtherKeyHex;
+  std::ostringstream logged;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(logged);
+  spdlog::logger log("test", sink);
+  log.set_pattern("%l %v");
+  fs::path wd = dir_ / "workdir";
+  fs::create_directories(wd / "data");
+  std::ofstream(wd / "data/secret.key") << "not a seed file";
+
+  // Nothing to import: no report, no noise.
+  EXPECT_FALSE(has_legacy_files(wd));
+  auto none = import_legacy_at_start(*storage_, wd, legacy_key, log);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  EXPECT_EQ(logged.str(), "");
+
+  core::FakeRandom rng(5);
+  auto hash = bcrypt_hash("123456789", 4, rng);
+  ASSERT_TRUE(hash.ok());
+  LegacyFixture fx(wd, legacy_key);
+  fx.write_all(*hash, *hash);
+  std::ofstream(wd / "activity_logs/activities_2025-12-02.enc") << "corrupt";
+  EXPECT_TRUE(has_legacy_files(wd));
+
+  // Without the old key the files cannot be read: a warning, the files stay.
+  auto no_key = import_legacy_at_start(*storage_, wd, std::nullopt, log);
+  ASSERT_TRUE(no_key.ok());
+  EXPECT_FALSE(no_key->has_value());
+  EXPECT_NE(logged.str().find("warning legacy seed files found"), std::string::npos)
+      << logged.str();
+  EXPECT_TRUE(fs::exists(wd / "users.enc"));
+  EXPECT_EQ(*storage_->users().count(), 0);
+
+  logged.str("");
+  auto first = import_legacy_at_start(*storage_, wd, legacy_key, log);
+  ASSERT_TRUE(first.ok()) << first.status().to_string();
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ((*first)->users, 2);
+  EXPECT_EQ((*first)->imported_files.size(), 5u);
+  ASSERT_EQ((*first)->errors.size(), 1u);
+  EXPECT_EQ(*storage_->users().count(), 2);
+  EXPECT_NE(logged.str().find("info legacy import from"), std::string::npos) << logged.str();
+  EXPECT_NE(logged.str().find("warning legacy import: activity_logs/activities_2025-12-02.enc"),
+            std::string::npos)
+      << logged.str();
+  EXPECT_TRUE(fs::exists(wd / "users.enc.bak"));
+  EXPECT_TRUE(fs::exists(wd / "activity_logs/activities_2025-12-02.enc"));
+
+  // Next start: only the corrupt file is left; nothing new is imported, it is reported again.
+  EXPECT_TRUE(has_legacy_files(wd));
+  auto second = import_legacy_at_start(*storage_, wd, legacy_key, log);
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_TRUE((*second)->imported_files.empty());
+  EXPECT_EQ((*second)->users, 0);
+  EXPECT_EQ((*second)->errors.size(), 1u);
+  EXPECT_EQ(*storage_->users().count(), 2);
+
+  // Once that file is dealt with, only *.bak files remain: nothing to do.
+  fs::remove(wd / "activity_logs/activities_2025-12-02.enc");
+  EXPECT_FALSE(has_legacy_files(wd));
+
+  // An unusable key is an error the caller sees.
+  std::ofstream(wd / "users.enc") << "x";
+  logged.str("");
+  auto bad = import_legacy_at_start(*storage_, wd, std::string("abc"), log);
+  EXPECT_EQ(bad.status().code(), core::StatusCode::kInvalidArgument);
+  EXPECT_NE(logged.str().find("error legacy import"), std::string::npos) << logged.str();
 }
 
 TEST(LegacyFormat, DecryptRejectsMalformedInputAndIsoDatesParse) {
