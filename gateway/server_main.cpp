@@ -9,6 +9,7 @@
 #include <cstdio>
 
 #include "core/log.h"
+#include "gateway/api/messaging_routes.h"
 #include "gateway/components.h"
 #include "gateway/config/config.h"
 #include "gateway/http/rate_limit.h"
@@ -31,6 +32,7 @@ using http::Response;
 // a failure stops start-up with one line. (Other gateway helpers: add your install call here.)
 core::Status install_components(ServeContext& ctx) {
   CORE_RETURN_IF_ERROR(install_auth_components(ctx));  // auth, accounts, live feed (components.h)
+  CORE_RETURN_IF_ERROR(api::install_messaging_components(ctx));  // sessions, messages, webhooks
   return core::Status();
 }
 

@@ -1,6 +1,10 @@
 #include "gateway/services.h"
 
+#include <filesystem>
+
+#include "core/log.h"
 #include "gateway/config/config.h"
+#include "storage/legacy_import.h"
 
 namespace gw {
 
@@ -13,6 +17,12 @@ core::Result<std::unique_ptr<Services>> Services::open(const config::Config& con
   o.key_file = config.data_dir / "secret.key";
   auto opened = storage::Storage::open(o, clock, random);
   if (!opened.ok()) return opened.status().with_context("opening storage");
+  // The Node server kept users, activity logs, campaigns and lists in encrypted files next to
+  // it; when they sit in our working directory they are imported once (and renamed to .bak).
+  auto imported =
+      storage::import_legacy_at_start(**opened, std::filesystem::current_path(),
+                                      o.encryption_key_hex, *core::get_logger("storage"));
+  if (!imported.ok()) return imported.status().with_context("importing the Node server's files");
   return std::make_unique<Services>(std::move(*opened), std::move(post), clock, random);
 }
 

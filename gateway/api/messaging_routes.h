@@ -1,0 +1,93 @@
+// The messaging REST routes (seed-system.md §2.3, §2.4, §10, §11), one file per resource:
+//   sessions.cpp   POST/GET /api/v1/sessions, GET/DELETE /api/v1/sessions/:id,
+//                  GET /api/v1/sessions/:id/qr, POST …/:id/pairing-code, …/:id/logout,
+//                  …/:id/token/rotate, …/:id/sandbox/scan (sandbox only)
+//   messages.cpp   POST /api/v1/messages?sessionId=, GET /api/v1/messages/:id?sessionId=
+//   webhook.cpp    POST/GET/DELETE /api/v1/webhook, POST /api/v1/webhook/replay
+//   legacy.cpp     POST /api/send-message, POST /api/message
+// and install_messaging_components() (messaging_components.cpp), which builds the webhook
+// pipeline (settings, publisher, delivery worker), the sandbox when enabled, and the
+// SessionManager, then installs the routes above.
+//
+// Access: every route that names a session uses the "session-access" auth tag, so the auth
+// middleware checks the token scope / owner / admin before the handler runs (seed holes 17.1.x:
+// tokens are never listed, a token acts only on its own session, creation is never open).
+//
+// Ownership: MessagingDeps borrows long-lived objects that outlive the router.
+// Threading: handlers start on the network thread (the SessionManager's thread); SQL goes
+// through Services::run_blocking.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/bytes.h"
+#include "core/status.h"
+#include "gateway/auth/activity.h"
+#include "gateway/auth/auth.h"
+#include "gateway/http/router.h"
+#include "gateway/live/hub.h"
+#include "gateway/sessions/sandbox.h"
+#include "gateway/sessions/session_manager.h"
+#include "gateway/webhooks/webhook_settings.h"
+#include "storage/webhook_queries.h"
+
+namespace gw {
+class Services;
+class ServeContext;
+namespace config {
+struct Config;
+}
+}  // namespace gw
+
+namespace gw::api {
+
+struct MessagingDeps {
+  Services& services;
+  auth::AuthService& auth;
+  auth::ActivityLog& activity;
+  live::LiveHub& hub;
+  sessions::SessionManager& sessions;
+  webhooks::WebhookSettings& webhook_settings;
+  storage::WebhookQueries& webhook_queries;
+  sessions::Sandbox* sandbox;  // null outside sandbox mode
+  bool master_key_configured;
+};
+
+void install_sessions_routes(http::Router& router, MessagingDeps& deps);
+void install_messages_routes(http::Router& router, MessagingDeps& deps);
+void install_webhook_routes(http::Router& router, MessagingDeps& deps);
+void install_legacy_routes(http::Router& router, MessagingDeps& deps);
+
+// Builds the webhook pipeline, the sandbox (SANDBOX=1 / --sandbox), the SessionManager
+// (restoring stored sessions) and installs the routes. Needs install_auth_components() first.
+core::Status install_messaging_components(ServeContext& ctx);
+
+// The seed's session id normalisation: trim, then every whitespace run becomes '_'.
+std::string normalize_session_id(std::string_view raw);
+
+// The chat JID for a seed message's `to` and `recipient_type` ("individual" | "group"):
+// digits (an optional leading '+', spaces and dashes ignored) → "<digits>@s.whatsapp.net";
+// "<id>@g.us" or recipient_type "group" → "<id>@g.us"; a full user JID is kept.
+// InvalidArgument with a user-facing message otherwise.
+core::Result<std::string> recipient_jid(std::string_view to, std::string_view recipient_type);
+
+// One seed message object ({to, type, recipient_type, text:{body}}) → what the manager sends.
+core::Result<sessions::OutgoingMessage> parse_message(const nlohmann::json& item);
+
+// media.cpp: POST /api/v1/media, GET /api/v1/media/:id (files under `dir`).
+void install_media_routes(http::Router& router, MessagingDeps& deps, std::filesystem::path dir);
+// The MIME type of an upload from its first bytes (and, for OOXML/OLE containers, the file
+// name's extension); nullopt when it is not one of the accepted types.
+std::optional<std::string> sniff_media_type(const core::Bytes& head, const std::string& filename);
+// Uploaded media belong to the uploading session token / user; admins may use everything.
+bool may_use_media(const auth::Principal& p, const storage::MediaFile& m);
+
+inline constexpr size_t kMaxTextLength = 4096;
+inline constexpr size_t kMaxMessagesPerRequest = 100;
+
+}  // namespace gw::api
