@@ -212,19 +212,29 @@ struct SessionManager::Session final : wa::client::EventHandler {
 namespace {
 
 // Routes the client's blocking store work to the Services pool; the client re-posts `done` to
-// its own executor.
+// its own executor. Each job holds the session (its client, scheduler and store) alive until the
+// job has finished, and hands that reference back to the network thread, so a session deleted
+// while a job is on the pool is destroyed there afterwards — never under a running job, and never
+// on a pool thread.
 class PoolStoreExecutor final : public wa::client::StoreExecutor {
  public:
-  explicit PoolStoreExecutor(storage::BlockingExecutor& pool) : pool_(pool) {}
+  PoolStoreExecutor(storage::BlockingExecutor& pool, net::io_context& io, std::weak_ptr<void> owner)
+      : pool_(pool), io_(io), owner_(std::move(owner)) {}
   void run(std::function<void()> work, std::function<void()> done) override {
-    pool_.post([work = std::move(work), done = std::move(done)] {
+    std::shared_ptr<void> keep = owner_.lock();
+    if (!keep) return;  // the session is being destroyed: nobody waits for this result
+    pool_.post([io = &io_, keep = std::move(keep), work = std::move(work),
+                done = std::move(done)]() mutable {
       work();
       done();
+      net::post(*io, [keep = std::move(keep)] {});
     });
   }
 
  private:
   storage::BlockingExecutor& pool_;
+  net::io_context& io_;
+  std::weak_ptr<void> owner_;
 };
 
 }  // namespace
@@ -331,7 +341,7 @@ std::shared_ptr<SessionManager::Session> SessionManager::make_session(const stor
   s->env = wa::transport::make_asio_client_environment(
       net::make_strand(io_), options_.endpoint.transport, options_.endpoint.media_tls,
       core::SystemClock::instance(), services_.random());
-  s->store_executor = std::make_unique<PoolStoreExecutor>(services_.executor());
+  s->store_executor = std::make_unique<PoolStoreExecutor>(services_.executor(), io_, s);
   wa::client::ClientDeps deps{
       *s->env.scheduler, *s->env.transports, *s->store, *s, core::SystemClock::instance(),
       services_.random()};

@@ -338,7 +338,7 @@ test('MAX_SESSIONS and removal of sessions never linked in time', { timeout: 120
     }, 60000, 1000);
     assert.equal((await create('second')).status, 201);
   } catch (e) {
-    console.error(srv.output());
+    console.error(srv.output(), `\nserver exit: ${srv.child.exitCode} signal: ${srv.child.signalCode}`);
     throw e;
   } finally {
     await stopServer(srv);
