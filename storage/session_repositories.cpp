@@ -3,6 +3,7 @@
 #include <map>
 
 #include "storage/internal/sql_util.h"
+#include "storage/internal/webhook_rows.h"
 
 namespace storage {
 
@@ -80,26 +81,6 @@ long long insert_message(Database& db, soci::session& sql, const MessageRecord& 
         st.exchange(soci::use(m.created_at));
         st.exchange(soci::use(m.updated_at));
       });
-}
-
-constexpr const char* kOutboxCols =
-    "id, event_id, session_id, event_type, payload, attempts, next_attempt_at, last_error, "
-    "created_at, delivered_at, failed_at";
-
-WebhookEvent event_from_row(const soci::row& r) {
-  WebhookEvent e;
-  e.id = row_int(r, 0);
-  e.event_id = row_text(r, 1);
-  e.session_id = row_opt_text(r, 2);
-  e.event_type = row_text(r, 3);
-  e.payload_json = row_text(r, 4);
-  e.attempts = static_cast<int>(row_int(r, 5));
-  e.next_attempt_at = row_int(r, 6);
-  e.last_error = row_opt_text(r, 7);
-  e.created_at = row_int(r, 8);
-  e.delivered_at = row_opt_int(r, 9);
-  e.failed_at = row_opt_int(r, 10);
-  return e;
 }
 
 constexpr const char* kMediaCols =
@@ -503,13 +484,13 @@ core::Result<std::vector<WebhookEvent>> WebhookOutboxRepository::due(int limit) 
       "loading due webhooks", [&](soci::session& sql) -> core::Result<std::vector<WebhookEvent>> {
         std::vector<WebhookEvent> out;
         soci::rowset<soci::row> rows =
-            (sql.prepare << std::string("SELECT ") + kOutboxCols +
+            (sql.prepare << "SELECT " + internal::webhook_event_columns() +
                                 " FROM webhook_outbox WHERE delivered_at IS NULL AND failed_at IS "
                                 "NULL AND next_attempt_at <= :now ORDER BY next_attempt_at, id "
                                 "LIMIT " +
                                 std::to_string(lim),
              soci::use(now));
-        for (const auto& r : rows) out.push_back(event_from_row(r));
+        for (const auto& r : rows) out.push_back(internal::webhook_event_from_row(r));
         return out;
       });
 }
@@ -520,10 +501,11 @@ core::Result<std::optional<WebhookEvent>> WebhookOutboxRepository::find(
       "loading webhook event",
       [&](soci::session& sql) -> core::Result<std::optional<WebhookEvent>> {
         soci::rowset<soci::row> rows =
-            (sql.prepare << std::string("SELECT ") + kOutboxCols +
+            (sql.prepare << "SELECT " + internal::webhook_event_columns() +
                                 " FROM webhook_outbox WHERE event_id = :e",
              soci::use(event_id));
-        for (const auto& r : rows) return std::optional<WebhookEvent>(event_from_row(r));
+        for (const auto& r : rows)
+          return std::optional<WebhookEvent>(internal::webhook_event_from_row(r));
         return std::optional<WebhookEvent>();
       });
 }
