@@ -68,20 +68,31 @@ waproto::Message make_extended_text(std::string text, std::vector<std::string> m
   return m;
 }
 
+namespace {
+
+// Every media message type carries the same encrypted-file fields under the same names.
+template <typename MediaMessage>
+void set_file_fields(MediaMessage* x, const UploadedMedia& up, const std::string& mimetype) {
+  auto str = [](const core::Bytes& b) { return std::string(b.begin(), b.end()); };
+  x->set_url(up.url);
+  x->set_direct_path(up.direct_path);
+  x->set_mimetype(mimetype);
+  x->set_media_key(str(up.media_key));
+  x->set_file_sha256(str(up.file_sha256));
+  x->set_file_enc_sha256(str(up.file_enc_sha256));
+  x->set_file_length(up.file_length);
+  x->set_media_key_timestamp(up.media_key_timestamp);
+}
+
+}  // namespace
+
 waproto::Message make_media(const UploadedMedia& up, const MediaOptions& o) {
   waproto::Message m;
   auto str = [](const core::Bytes& b) { return std::string(b.begin(), b.end()); };
   switch (up.kind) {
     case MediaKind::kImage: {
       auto* x = m.mutable_image_message();
-      x->set_url(up.url);
-      x->set_direct_path(up.direct_path);
-      x->set_mimetype(o.mimetype.empty() ? "image/jpeg" : o.mimetype);
-      x->set_media_key(str(up.media_key));
-      x->set_file_sha256(str(up.file_sha256));
-      x->set_file_enc_sha256(str(up.file_enc_sha256));
-      x->set_file_length(up.file_length);
-      x->set_media_key_timestamp(up.media_key_timestamp);
+      set_file_fields(x, up, o.mimetype.empty() ? "image/jpeg" : o.mimetype);
       if (!o.caption.empty()) x->set_caption(o.caption);
       if (o.width) x->set_width(o.width);
       if (o.height) x->set_height(o.height);
@@ -90,14 +101,7 @@ waproto::Message make_media(const UploadedMedia& up, const MediaOptions& o) {
     }
     case MediaKind::kVideo: {
       auto* x = m.mutable_video_message();
-      x->set_url(up.url);
-      x->set_direct_path(up.direct_path);
-      x->set_mimetype(o.mimetype.empty() ? "video/mp4" : o.mimetype);
-      x->set_media_key(str(up.media_key));
-      x->set_file_sha256(str(up.file_sha256));
-      x->set_file_enc_sha256(str(up.file_enc_sha256));
-      x->set_file_length(up.file_length);
-      x->set_media_key_timestamp(up.media_key_timestamp);
+      set_file_fields(x, up, o.mimetype.empty() ? "video/mp4" : o.mimetype);
       if (!o.caption.empty()) x->set_caption(o.caption);
       if (o.width) x->set_width(o.width);
       if (o.height) x->set_height(o.height);
@@ -107,42 +111,21 @@ waproto::Message make_media(const UploadedMedia& up, const MediaOptions& o) {
     }
     case MediaKind::kAudio: {
       auto* x = m.mutable_audio_message();
-      x->set_url(up.url);
-      x->set_direct_path(up.direct_path);
-      x->set_mimetype(o.mimetype.empty() ? "audio/ogg; codecs=opus" : o.mimetype);
-      x->set_media_key(str(up.media_key));
-      x->set_file_sha256(str(up.file_sha256));
-      x->set_file_enc_sha256(str(up.file_enc_sha256));
-      x->set_file_length(up.file_length);
-      x->set_media_key_timestamp(up.media_key_timestamp);
+      set_file_fields(x, up, o.mimetype.empty() ? "audio/ogg; codecs=opus" : o.mimetype);
       x->set_ptt(o.ptt);
       if (o.seconds) x->set_seconds(o.seconds);
       break;
     }
     case MediaKind::kSticker: {
       auto* x = m.mutable_sticker_message();
-      x->set_url(up.url);
-      x->set_direct_path(up.direct_path);
-      x->set_mimetype(o.mimetype.empty() ? "image/webp" : o.mimetype);
-      x->set_media_key(str(up.media_key));
-      x->set_file_sha256(str(up.file_sha256));
-      x->set_file_enc_sha256(str(up.file_enc_sha256));
-      x->set_file_length(up.file_length);
-      x->set_media_key_timestamp(up.media_key_timestamp);
+      set_file_fields(x, up, o.mimetype.empty() ? "image/webp" : o.mimetype);
       if (o.width) x->set_width(o.width);
       if (o.height) x->set_height(o.height);
       break;
     }
     default: {
       auto* x = m.mutable_document_message();
-      x->set_url(up.url);
-      x->set_direct_path(up.direct_path);
-      x->set_mimetype(o.mimetype.empty() ? "application/octet-stream" : o.mimetype);
-      x->set_media_key(str(up.media_key));
-      x->set_file_sha256(str(up.file_sha256));
-      x->set_file_enc_sha256(str(up.file_enc_sha256));
-      x->set_file_length(up.file_length);
-      x->set_media_key_timestamp(up.media_key_timestamp);
+      set_file_fields(x, up, o.mimetype.empty() ? "application/octet-stream" : o.mimetype);
       x->set_file_name(o.file_name.empty() ? "file" : o.file_name);
       x->set_title(o.file_name.empty() ? "file" : o.file_name);
       if (!o.caption.empty()) x->set_caption(o.caption);
