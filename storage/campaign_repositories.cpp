@@ -97,12 +97,6 @@ CampaignRecipient crecipient_from_row(const soci::row& r) {
   return c;
 }
 
-core::Status not_found_unless(soci::statement& st, const std::string& what) {
-  st.execute(true);
-  if (st.get_affected_rows() == 0) return core::Status::not_found(what);
-  return core::Status();
-}
-
 }  // namespace
 
 // ---- RecipientListRepository ----
@@ -208,7 +202,7 @@ core::Status RecipientListRepository::add_recipients(const std::string& list_id,
     soci::statement st =
         (sql.prepare << "UPDATE recipient_lists SET updated_at = :u WHERE id = :id", soci::use(now),
          soci::use(list_id));
-    CORE_RETURN_IF_ERROR(not_found_unless(st, "no recipient list " + list_id));
+    CORE_RETURN_IF_ERROR(internal::execute_or_not_found(st, "no recipient list " + list_id));
     insert_recipients(sql, list_id, recipients, now);
     return core::Status();
   });
@@ -220,7 +214,7 @@ core::Status RecipientListRepository::mark_used(const std::string& id) {
     soci::statement st = (sql.prepare << "UPDATE recipient_lists SET usage_count = usage_count + "
                                          "1, last_used_at = :t WHERE id = :id",
                           soci::use(now), soci::use(id));
-    return not_found_unless(st, "no recipient list " + id);
+    return internal::execute_or_not_found(st, "no recipient list " + id);
   });
 }
 
@@ -228,7 +222,7 @@ core::Status RecipientListRepository::remove(const std::string& id) {
   return db_.run("deleting recipient list", [&](soci::session& sql) {
     soci::statement st =
         (sql.prepare << "DELETE FROM recipient_lists WHERE id = :id", soci::use(id));
-    return not_found_unless(st, "no recipient list " + id);
+    return internal::execute_or_not_found(st, "no recipient list " + id);
   });
 }
 
@@ -345,7 +339,7 @@ core::Status CampaignRepository::set_status(const std::string& id, const std::st
                         "1 THEN :t2 ELSE completed_at END WHERE id = :id",
          soci::use(status), soci::use(now), soci::use(starting), soci::use(now), soci::use(ending),
          soci::use(now), soci::use(id));
-    return not_found_unless(st, "no campaign " + id);
+    return internal::execute_or_not_found(st, "no campaign " + id);
   });
 }
 
@@ -380,7 +374,8 @@ core::Status CampaignRepository::mark_sent(long long recipient_id, const std::st
                         "sent_at = :t, message_id = :m, error = NULL, next_attempt_at = NULL, "
                         "updated_at = :u WHERE id = :id",
          soci::use(now), soci::use(message_id), soci::use(now), soci::use(recipient_id));
-    return not_found_unless(st, "no campaign recipient " + std::to_string(recipient_id));
+    return internal::execute_or_not_found(st,
+                                          "no campaign recipient " + std::to_string(recipient_id));
   });
 }
 
@@ -394,7 +389,8 @@ core::Status CampaignRepository::mark_failed(long long recipient_id, const std::
                         "1, error = :e, next_attempt_at = :n, updated_at = :u WHERE id = :id",
          soci::use(error), soci::use(next.value, next.ind), soci::use(now),
          soci::use(recipient_id));
-    return not_found_unless(st, "no campaign recipient " + std::to_string(recipient_id));
+    return internal::execute_or_not_found(st,
+                                          "no campaign recipient " + std::to_string(recipient_id));
   });
 }
 
@@ -469,7 +465,7 @@ core::Result<std::vector<CampaignRecipient>> CampaignRepository::recipients(
 core::Status CampaignRepository::remove(const std::string& id) {
   return db_.run("deleting campaign", [&](soci::session& sql) {
     soci::statement st = (sql.prepare << "DELETE FROM campaigns WHERE id = :id", soci::use(id));
-    return not_found_unless(st, "no campaign " + id);
+    return internal::execute_or_not_found(st, "no campaign " + id);
   });
 }
 

@@ -101,12 +101,6 @@ MediaFile media_from_row(const soci::row& r) {
   return f;
 }
 
-core::Status affected_or_not_found(soci::statement& st, const std::string& what) {
-  st.execute(true);
-  if (st.get_affected_rows() == 0) return core::Status::not_found(what);
-  return core::Status();
-}
-
 }  // namespace
 
 // ---- WaSessionRepository ----
@@ -235,7 +229,7 @@ core::Status WaSessionRepository::update_status(const std::string& id, const std
                         "last_connected_at END WHERE id = :id",
          soci::use(status), soci::use(d.value, d.ind), soci::use(r.value, r.ind), soci::use(now),
          soci::use(connected), soci::use(now), soci::use(id));
-    return affected_or_not_found(st, "no session " + id);
+    return internal::execute_or_not_found(st, "no session " + id);
   });
 }
 
@@ -252,7 +246,7 @@ core::Status WaSessionRepository::set_webhook(const std::string& id,
         (sql.prepare << "UPDATE wa_sessions SET webhook_url = :u, webhook_secret "
                         "= :s, updated_at = :t WHERE id = :id",
          soci::use(u.value, u.ind), soci::use(s.value, s.ind), soci::use(now), soci::use(id));
-    return affected_or_not_found(st, "no session " + id);
+    return internal::execute_or_not_found(st, "no session " + id);
   });
 }
 
@@ -262,7 +256,7 @@ core::Status WaSessionRepository::set_settings(const std::string& id, const std:
     soci::statement st =
         (sql.prepare << "UPDATE wa_sessions SET settings = :s, updated_at = :t WHERE id = :id",
          soci::use(json), soci::use(now), soci::use(id));
-    return affected_or_not_found(st, "no session " + id);
+    return internal::execute_or_not_found(st, "no session " + id);
   });
 }
 
@@ -274,14 +268,14 @@ core::Status WaSessionRepository::set_owner(const std::string& id,
     soci::statement st =
         (sql.prepare << "UPDATE wa_sessions SET owner_id = :o, updated_at = :t WHERE id = :id",
          soci::use(o.value, o.ind), soci::use(now), soci::use(id));
-    return affected_or_not_found(st, "no session " + id);
+    return internal::execute_or_not_found(st, "no session " + id);
   });
 }
 
 core::Status WaSessionRepository::remove(const std::string& id) {
   return db_.run("deleting session", [&](soci::session& sql) {
     soci::statement st = (sql.prepare << "DELETE FROM wa_sessions WHERE id = :id", soci::use(id));
-    return affected_or_not_found(st, "no session " + id);
+    return internal::execute_or_not_found(st, "no session " + id);
   });
 }
 
@@ -647,7 +641,7 @@ core::Result<std::vector<MediaFile>> MediaRepository::expired(long long now, int
 core::Status MediaRepository::remove(const std::string& id) {
   return db_.run("deleting media", [&](soci::session& sql) {
     soci::statement st = (sql.prepare << "DELETE FROM media_files WHERE id = :id", soci::use(id));
-    return affected_or_not_found(st, "no media " + id);
+    return internal::execute_or_not_found(st, "no media " + id);
   });
 }
 

@@ -78,6 +78,7 @@ struct Nullable {
 
 #include "core/encoding.h"
 #include "core/random.h"
+#include "core/status.h"
 #include "crypto/hash.h"
 
 namespace storage::internal {
@@ -95,6 +96,13 @@ inline std::string new_uuid(core::Random& random) {
 // Lowercase hex SHA-256 of a token: the only form a bearer secret is stored in.
 inline std::string token_hash(std::string_view token) {
   return core::hex_encode(crypto::sha256(core::as_view(token)));
+}
+
+// Runs an UPDATE/DELETE statement; NotFound(`what`) when it touched no row.
+inline core::Status execute_or_not_found(soci::statement& st, const std::string& what) {
+  st.execute(true);
+  if (st.get_affected_rows() == 0) return core::Status::not_found(what);
+  return core::Status();
 }
 
 }  // namespace storage::internal
