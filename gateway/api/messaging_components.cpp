@@ -117,6 +117,8 @@ core::Status install_messaging_components(ServeContext& ctx) {
   install_messages_routes(ctx.router, *c->deps);
   install_webhook_routes(ctx.router, *c->deps);
   install_legacy_routes(ctx.router, *c->deps);
+  install_groups_routes(ctx.router, *c->deps);
+  install_contacts_routes(ctx.router, *c->deps);
   install_media_routes(ctx.router, *c->deps, cfg.data_dir / "media");
 
   // Runs before the auth components' hook (reverse order): clients stop while the pool still

@@ -5,6 +5,9 @@
 //   messages.cpp   POST /api/v1/messages?sessionId=, GET /api/v1/messages/:id?sessionId=
 //   webhook.cpp    POST/GET/DELETE /api/v1/webhook, POST /api/v1/webhook/replay
 //   legacy.cpp     POST /api/send-message, POST /api/message
+//   groups.cpp     GET/POST /api/v1/groups, GET /api/v1/groups/:jid, POST …/:jid/participants,
+//                  POST …/:jid/leave
+//   contacts.cpp   GET /api/v1/contacts/check
 // and install_messaging_components() (messaging_components.cpp), which builds the webhook
 // pipeline (settings, publisher, delivery worker), the sandbox when enabled, and the
 // SessionManager, then installs the routes above.
@@ -62,6 +65,11 @@ void install_sessions_routes(http::Router& router, MessagingDeps& deps);
 void install_messages_routes(http::Router& router, MessagingDeps& deps);
 void install_webhook_routes(http::Router& router, MessagingDeps& deps);
 void install_legacy_routes(http::Router& router, MessagingDeps& deps);
+// groups.cpp: GET/POST /api/v1/groups, GET /api/v1/groups/:jid, POST …/:jid/participants,
+// POST …/:jid/leave (all ?sessionId=).
+void install_groups_routes(http::Router& router, MessagingDeps& deps);
+// contacts.cpp: GET /api/v1/contacts/check?sessionId=&numbers=
+void install_contacts_routes(http::Router& router, MessagingDeps& deps);
 
 // Builds the webhook pipeline, the sandbox (SANDBOX=1 / --sandbox), the SessionManager
 // (restoring stored sessions) and installs the routes. Needs install_auth_components() first.

@@ -458,6 +458,15 @@ std::optional<SessionSnapshot> SessionManager::find(const std::string& id) const
   return it->second->snap;
 }
 
+std::shared_ptr<wa::client::Client> SessionManager::connected_client(const std::string& id) const {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second->removed || !it->second->client ||
+      it->second->snap.state != State::kConnected) {
+    return nullptr;
+  }
+  return std::shared_ptr<wa::client::Client>(it->second, it->second->client.get());
+}
+
 std::vector<SessionSnapshot> SessionManager::list() const {
   std::vector<SessionSnapshot> out;
   for (const auto& [id, s] : sessions_) {

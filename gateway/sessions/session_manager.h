@@ -160,6 +160,10 @@ class SessionManager {
   void ensure_qr(const std::string& id);
 
   std::optional<SessionSnapshot> find(const std::string& id) const;
+  // The session's client while it is CONNECTED (nullptr otherwise), for queries that are not
+  // sends (groups, contact checks). The pointer keeps the session (and so the client) alive
+  // until released; callbacks the client runs after a removal report an error.
+  std::shared_ptr<wa::client::Client> connected_client(const std::string& id) const;
   std::vector<SessionSnapshot> list() const;
   std::vector<live::SessionView> views() const;
   size_t size() const { return sessions_.size(); }
