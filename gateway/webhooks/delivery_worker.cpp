@@ -132,13 +132,27 @@ core::Result<DeliveryOptions> DeliveryOptions::from_environment() {
   DeliveryOptions o;
   o.version = SL_WEBHOOKS_VERSION;
   if (const char* v = std::getenv("WEBHOOK_RETRY_HORIZON_HOURS"); v != nullptr && *v != '\0') {
+    // Same range as the configuration check (gateway/config): 0.01 h (36 s) to 720 h; a
+    // fraction that the configuration accepted must not stop the worker from starting.
     char* end = nullptr;
-    long h = std::strtol(v, &end, 10);
-    if (end == v || *end != '\0' || h < 1 || h > 720) {
+    double h = std::strtod(v, &end);
+    if (end == v || *end != '\0' || !(h >= 0.01 && h <= 720)) {
       return core::Status::invalid_argument(
-          "WEBHOOK_RETRY_HORIZON_HOURS must be a whole number of hours between 1 and 720");
+          "WEBHOOK_RETRY_HORIZON_HOURS must be a number of hours between 0.01 and 720");
     }
-    o.backoff.horizon = std::chrono::hours(h);
+    o.backoff.horizon = std::chrono::milliseconds(static_cast<long long>(h * 3600.0 * 1000.0));
+  }
+  // Operators (and the durability tests) can lower the backoff cap so that a receiver that
+  // comes back is served within seconds instead of up to 10 minutes.
+  if (const char* v = std::getenv("WEBHOOK_RETRY_MAX_DELAY_SECONDS"); v != nullptr && *v != '\0') {
+    char* end = nullptr;
+    long s = std::strtol(v, &end, 10);
+    if (end == v || *end != '\0' || s < 1 || s > 600) {
+      return core::Status::invalid_argument(
+          "WEBHOOK_RETRY_MAX_DELAY_SECONDS must be a whole number of seconds between 1 and 600");
+    }
+    o.backoff.cap = std::chrono::seconds(s);
+    o.backoff.base = std::min(o.backoff.base, std::chrono::milliseconds(o.backoff.cap));
   }
   return o;
 }

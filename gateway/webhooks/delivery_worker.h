@@ -53,8 +53,8 @@ struct DeliveryOptions {
   std::chrono::milliseconds stats_interval{5000};
   BackoffPolicy backoff;
   std::string version = "0.0.0";  // User-Agent: SuperLight/<version>; from_environment() sets ours
-  // WEBHOOK_RETRY_HORIZON_HOURS (1..720, default 24; InvalidArgument otherwise) and the
-  // project version.
+  // WEBHOOK_RETRY_HORIZON_HOURS (0.01..720, default 24), WEBHOOK_RETRY_MAX_DELAY_SECONDS (the
+  // backoff cap, 1..600, default 600; InvalidArgument otherwise) and the project version.
   static core::Result<DeliveryOptions> from_environment();
 };
 
