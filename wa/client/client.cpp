@@ -453,6 +453,8 @@ void Client::Impl::handle_iq(const Node& n) {
 
 void Client::Impl::handle_success(const Node& n) {
   logged_in_ = true;
+  offline_synced_ = false;
+  offline_wait_timer_.reset();
   attempt_ = 0;
   if (creds_) {
     std::string lid = n.attr_or("lid", "");
@@ -532,6 +534,14 @@ void Client::Impl::handle_ib(const Node& n) {
       creds_->routing_info = *ri->bytes();
       save_credentials();
     }
+  }
+  if (const Node* offline = n.child("offline")) {
+    OfflineSyncEvent ev;
+    ev.count = static_cast<uint32_t>(attr_uint(*offline, "count"));
+    offline_synced_ = true;
+    offline_wait_timer_.reset();
+    deps_.events.on_offline_sync(ev);
+    pump();
   }
 }
 

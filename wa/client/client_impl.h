@@ -22,6 +22,10 @@
 
 namespace wa::client {
 
+// How long a login waits for the server's end-of-offline-backlog marker before it resends a
+// message an earlier connection left unacknowledged.
+inline constexpr std::chrono::milliseconds kOfflineResendWait{10'000};
+
 using binary::Node;
 
 struct Client::Impl : transport::Transport::Listener {
@@ -156,7 +160,12 @@ struct Client::Impl : transport::Transport::Listener {
   std::unordered_map<std::string, std::set<std::string>> skdm_sent_;  // group → device JIDs
 
   // Sending
-  std::optional<std::string> sending_;        // id on the wire, awaiting the server ack
+  std::optional<std::string> sending_;  // id on the wire, awaiting the server ack
+  // A message put on the wire by an earlier connection without an ack may have reached the
+  // server: after a login it waits for the end of the offline backlog (whose receipts prove it
+  // arrived) before it is sent again; kOfflineResendWait bounds the wait.
+  bool offline_synced_ = false;
+  std::unique_ptr<transport::Timer> offline_wait_timer_;
   std::vector<std::string> sending_devices_;  // group: devices that got our SKDM with it
   std::string sending_group_;
   struct SentRecord {

@@ -1,6 +1,8 @@
 // Receiving: decrypt every <enc> of a message stanza in one store Transaction (pairwise, SKDM,
 // sender keys), emit the events, commit, then send the receipt; retry receipts on failure;
 // incoming receipts.
+#include <algorithm>
+
 #include "core/log.h"
 #include "wa/binary/jid.h"
 #include "wa/client/client_impl.h"
@@ -260,6 +262,15 @@ void Client::Impl::handle_receipt(const Node& n) {
   ev.ids.push_back(n.attr_or("id", ""));
   if (const Node* list = n.child("list")) {
     for (const Node* item : list->children("item")) ev.ids.push_back(item->attr_or("id", ""));
+  }
+  // A peer's delivery/read receipt for the message at the head of the queue, which an earlier
+  // connection put on the wire but never saw acked, proves the server has it: it counts as
+  // acked and is not sent again.
+  if (type.empty() || type == "read" || type == "played") {
+    if (auto f = outbox_->front(); f && f->attempts > 0 && (!sending_ || *sending_ != f->id) &&
+                                   std::find(ev.ids.begin(), ev.ids.end(), f->id) != ev.ids.end()) {
+      finish_send(f->id, true, 0, "", ev.timestamp);
+    }
   }
   deps_.events.on_receipt(ev);
 }

@@ -201,6 +201,17 @@ void Client::Impl::pump() {
   if (sending_ || !logged_in_ || state_ != ConnectionState::kConnected) return;
   auto m = outbox_->front();
   if (!m) return;
+  if (m->attempts > 0 && !offline_synced_) {
+    if (!offline_wait_timer_) {
+      uint64_t gen = conn_gen_;
+      offline_wait_timer_ = deps_.scheduler.after(kOfflineResendWait, [this, gen] {
+        if (gen != conn_gen_) return;
+        offline_synced_ = true;
+        pump();
+      });
+    }
+    return;
+  }
   sending_ = m->id;
   send_one(std::move(*m));
 }

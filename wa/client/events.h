@@ -175,6 +175,13 @@ struct ChatStateEvent {
   std::string media;  // "audio" when recording
 };
 
+// The server finished handing over what queued up while this device was offline (messages,
+// receipts, notifications: all of them were dispatched before this event). Sent after every
+// login; `count` is the number of stanzas the server says it delivered.
+struct OfflineSyncEvent {
+  uint32_t count = 0;
+};
+
 class EventHandler {
  public:
   virtual ~EventHandler() = default;
@@ -190,6 +197,7 @@ class EventHandler {
   virtual void on_identity_change(const IdentityChangeEvent&) {}
   virtual void on_presence(const PresenceEvent&) {}
   virtual void on_chat_state(const ChatStateEvent&) {}
+  virtual void on_offline_sync(const OfflineSyncEvent&) {}
 };
 
 }  // namespace wa::client

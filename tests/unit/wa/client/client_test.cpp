@@ -569,6 +569,11 @@ TEST_F(MessagingTest, SendFetchesKeysEncryptsAndResendsAfterADrop) {
   sched_.advance(seconds(2));
   login();
   run();
+  // It may have reached the server: held until the offline backlog has been handed over.
+  EXPECT_FALSE(server_.take([](const Node& n) { return n.tag == "message"; }));
+  server_.deliver(
+      Node("ib", {{"from", "s.whatsapp.net"}}, Node::Children{Node("offline", {{"count", "0"}})}));
+  run();
   auto s3 = server_.take([](const Node& n) { return n.tag == "message"; });
   ASSERT_TRUE(s3) << "the unacked message is resent";
   EXPECT_EQ(s3->attr_or("id", ""), id2);
@@ -576,6 +581,44 @@ TEST_F(MessagingTest, SendFetchesKeysEncryptsAndResendsAfterADrop) {
   server_.deliver(Node("ack", {{"class", "message"}, {"id", id2}, {"from", kPeerPn}}));
   run();
   EXPECT_EQ(client_->pending_sends(), 0u);
+  EXPECT_EQ(events_.results.size(), 2u);
+
+  // Third message: the peer's delivery receipt arrives in the offline backlog after the drop,
+  // which proves the server had it: acked, not sent again.
+  std::string id3 = client_->send(kPeerPn, make_text("third"));
+  run();
+  ASSERT_TRUE(server_.take([](const Node& n) { return n.tag == "message"; }));
+  server_.close_with(core::Status::unavailable("drop"));
+  run();
+  sched_.advance(seconds(2));
+  login();
+  run();
+  server_.deliver(Node("receipt", {{"id", id3}, {"from", kPeerPn}, {"t", "9"}}));
+  server_.deliver(
+      Node("ib", {{"from", "s.whatsapp.net"}}, Node::Children{Node("offline", {{"count", "1"}})}));
+  run();
+  EXPECT_FALSE(server_.take([](const Node& n) { return n.tag == "message"; }))
+      << "a message the peer confirmed is not sent twice";
+  EXPECT_EQ(client_->pending_sends(), 0u);
+  ASSERT_EQ(events_.results.size(), 3u);
+  EXPECT_TRUE(events_.results[2].ok);
+  EXPECT_EQ(events_.results[2].id, id3);
+
+  // Fourth: a server that never sends the offline marker still gets the message, after the wait.
+  std::string id4 = client_->send(kPeerPn, make_text("fourth"));
+  run();
+  ASSERT_TRUE(server_.take([](const Node& n) { return n.tag == "message"; }));
+  server_.close_with(core::Status::unavailable("drop"));
+  run();
+  sched_.advance(seconds(2));
+  login();
+  run();
+  EXPECT_FALSE(server_.take([](const Node& n) { return n.tag == "message"; }));
+  sched_.advance(seconds(10));  // kOfflineResendWait
+  run();
+  auto s4 = server_.take([](const Node& n) { return n.tag == "message"; });
+  ASSERT_TRUE(s4) << "resent after the wait without an offline marker";
+  EXPECT_EQ(s4->attr_or("id", ""), id4);
 }
 
 TEST_F(MessagingTest, ReceiveEmitsBeforeReceiptAndSuppressesDuplicates) {
@@ -654,7 +697,6 @@ TEST_F(MessagingTest, ReceiptsAreReportedAndAcked) {
   EXPECT_EQ(ack->attr_or("id", ""), "X1");
 }
 
-
 TEST_F(MessagingTest, RetryRequestFromThePeerIsAnsweredWithAResend) {
   std::string id = client_->send(kPeerPn, make_text("please retry me"));
   answer_setup();
@@ -668,7 +710,8 @@ TEST_F(MessagingTest, RetryRequestFromThePeerIsAnsweredWithAResend) {
   retry.add_child(Node("registration", {}, core::uint_be_bytes(4242, 4)));
   server_.deliver(retry);
   run();
-  EXPECT_TRUE(server_.take([](const Node& n) { return n.tag == "ack" && n.attr_or("class", "") == "receipt"; }));
+  EXPECT_TRUE(server_.take(
+      [](const Node& n) { return n.tag == "ack" && n.attr_or("class", "") == "receipt"; }));
   auto resend = server_.take([](const Node& n) { return n.tag == "message"; });
   ASSERT_TRUE(resend) << "a retry receipt is answered";
   EXPECT_EQ(resend->attr_or("id", ""), id);
