@@ -8,10 +8,11 @@
 //   superlight_http_connections_active                      gauge     (gateway/http)
 //   superlight_http_rejected_connections_total              counter   (gateway/http)
 //   superlight_build_info{version}                          gauge     (serve)
-// Reserved for the other gateway components (register via set_gauge/inc or add_collector):
-//   superlight_sessions{state}, superlight_messages_in_total, superlight_messages_out_total,
-//   superlight_webhook_queue_depth, superlight_webhook_lag_seconds,
-//   superlight_webhook_deliveries_total{result}
+//   superlight_sessions{state}                              gauge     (api/messaging_components)
+//   superlight_messages_in_total, superlight_messages_out_total  counter (api/messaging_components)
+//   superlight_webhook_queue_depth, superlight_webhook_lag_seconds, superlight_webhook_in_flight
+//                                                           gauge     (webhooks/metrics_binding)
+//   superlight_webhook_deliveries_total{result}             counter   (webhooks/metrics_binding)
 //
 // Ownership: one Metrics per process, owned by the serve context and borrowed by everyone.
 // Threading: every method is internally locked and safe from any thread. Collectors run on the

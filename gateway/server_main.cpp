@@ -7,11 +7,16 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
 
 #include "core/log.h"
 #include "gateway/api/messaging_routes.h"
 #include "gateway/components.h"
 #include "gateway/config/config.h"
+#include "gateway/docs/api_docs.h"
 #include "gateway/http/rate_limit.h"
 #include "gateway/http/router.h"
 #include "gateway/http/server.h"
@@ -23,7 +28,6 @@
 #endif
 
 namespace gw {
-namespace {
 
 using http::Request;
 using http::Response;
@@ -73,6 +77,15 @@ void install_builtin_routes(ServeContext& ctx, const bool& started) {
              internal);
 }
 
+namespace {
+
+// API_DOCS_DIR (environment over .env: run_serve exported .env first), else `api-docs` next to
+// the executable, where the build copies the Swagger UI assets.
+std::filesystem::path api_docs_dir() {
+  if (const char* v = std::getenv("API_DOCS_DIR"); v != nullptr && *v != '\0') return v;
+  return docs::default_api_docs_dir();
+}
+
 }  // namespace
 
 void ServeContext::post(std::function<void()> fn) { net::post(io, std::move(fn)); }
@@ -84,6 +97,10 @@ int run_serve(const ServeOptions& options) {
     return 2;
   }
   config::Config cfg = std::move(*loaded);
+  if (auto st = config::export_dotenv(options.env_file); !st.ok()) {
+    std::fprintf(stderr, "superlight: %s\n", st.message().c_str());
+    return 2;
+  }
   if (options.host) cfg.host = *options.host;
   if (options.port) cfg.port = *options.port;
   if (options.sandbox) cfg.sandbox = true;
@@ -135,6 +152,8 @@ int run_serve(const ServeOptions& options) {
 
   bool started = false;
   install_builtin_routes(ctx, started);
+  const auto docs_dir = api_docs_dir();
+  docs::install_api_docs_routes(router, docs_dir);
   if (auto st = install_components(ctx); !st.ok()) {
     std::fprintf(stderr, "superlight: %s\n", st.message().c_str());
     return 1;
@@ -157,6 +176,8 @@ int run_serve(const ServeOptions& options) {
               has_dashboard ? (" (dashboard: " + cfg.dashboard_dir.string() + ")").c_str() : "",
               cfg.sandbox ? " [SANDBOX: simulated WhatsApp, no real accounts]" : "");
   std::fflush(stdout);
+  log->info("API documentation UI: {} ({})", docs_dir.string(),
+            docs::api_docs_available(docs_dir) ? "available at /api-documentation" : "missing");
   log->info("trust proxy: {}; body limit {} kB; upload limit {} MB; database {}",
             cfg.trust_proxy.describe(), cfg.max_body_kb, cfg.max_upload_mb,
             cfg.database_url.substr(0, cfg.database_url.find("://") + 3) + "…");

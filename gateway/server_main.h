@@ -79,6 +79,13 @@ class ServeContext {
   std::vector<std::function<void()>> shutdown_hooks_;
 };
 
+// The pieces run_serve assembles, exposed so tests can build the exact route table in-process
+// (tests/unit/gateway_security): the built-in routes (/health, /ready — 503 until `started` is
+// true —, /metrics, /openapi.yaml) and every gateway component. Call on the network thread
+// before io.run(); the components are process-wide, so install them once per process.
+void install_builtin_routes(ServeContext& ctx, const bool& started);
+core::Status install_components(ServeContext& ctx);
+
 // Runs the server; returns the process exit code (0 after a signal, 1 runtime failure, 2 bad
 // configuration).
 int run_serve(const ServeOptions& options);

@@ -5,9 +5,16 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
 #include <string>
 
+#include "core/status.h"
+#include "gateway/config/config.h"
 #include "gateway/server_main.h"
 #include "simulator/sim_server.h"
 #include "storage/legacy_import.h"
@@ -65,38 +72,84 @@ void add_sim_options(CLI::App& sub, sim::SimServerOptions& o) {
       ->capture_default_str();
 }
 
-// migrate / rotate-key / import-legacy: DATABASE_URL and TOKEN_ENCRYPTION_KEY come from the
-// environment, as for the server.
+// migrate / rotate-key / import-legacy: DATABASE_URL, TOKEN_ENCRYPTION_KEY and DATA_DIR (whose
+// secret.key is the key file when no TOKEN_ENCRYPTION_KEY is set) come from the environment and
+// the .env file exactly as for `serve`: a real environment variable wins over the file, and an
+// empty value means the default.
 struct StorageCommands {
   storage::MigrateOptions migrate;
   int migrate_to = -1;
   std::string new_key;
   std::string legacy_dir;
+  std::filesystem::path env_file = ".env";
 };
 
-std::string env_or_empty(const char* name) {
-  const char* v = std::getenv(name);
-  return v ? v : "";
+struct StorageEnv {
+  std::string database_url;            // empty = the default (sqlite://./data/superlight.db)
+  std::optional<std::string> key_hex;  // TOKEN_ENCRYPTION_KEY when set
+  std::filesystem::path key_file;      // DATA_DIR/secret.key, as `serve` uses
+};
+
+core::Result<StorageEnv> storage_env(const std::filesystem::path& env_file) {
+  std::map<std::string, std::string> file_values;
+  std::error_code ec;
+  if (!env_file.empty() && std::filesystem::exists(env_file, ec)) {
+    std::ifstream in(env_file, std::ios::binary);
+    if (!in) return core::Status::invalid_argument("cannot read " + env_file.string());
+    std::stringstream text;
+    text << in.rdbuf();
+    auto parsed = gw::config::parse_dotenv(text.str());
+    if (!parsed.ok()) return parsed.status();
+    file_values = std::move(*parsed);
+  }
+  const auto env = gw::config::process_lookup(std::move(file_values));
+  auto value = [&](const char* name) { return env(name).value_or(std::string()); };
+  StorageEnv out;
+  out.database_url = value("DATABASE_URL");
+  if (std::string key = value("TOKEN_ENCRYPTION_KEY"); !key.empty()) out.key_hex = key;
+  std::filesystem::path data_dir = value("DATA_DIR");
+  if (data_dir.empty()) data_dir = gw::config::Config().data_dir;
+  out.key_file = data_dir / "secret.key";
+  return out;
+}
+
+// Loads the storage variables or prints one line; nullopt means "exit 2".
+std::optional<StorageEnv> storage_env_or_report(const StorageCommands& o) {
+  auto env = storage_env(o.env_file);
+  if (!env.ok()) {
+    std::fprintf(stderr, "superlight: %s\n", env.status().message().c_str());
+    return std::nullopt;
+  }
+  return std::move(*env);
 }
 
 int run_migrate(StorageCommands& o) {
-  o.migrate.database_url = env_or_empty("DATABASE_URL");
+  auto env = storage_env_or_report(o);
+  if (!env) return 2;
+  o.migrate.database_url = env->database_url;
   if (o.migrate_to >= 0) o.migrate.to = o.migrate_to;
   return storage::run_migrate_command(o.migrate, std::cout, std::cerr);
 }
 
 int run_rotate_key(const StorageCommands& o) {
+  auto env = storage_env_or_report(o);
+  if (!env) return 2;
   storage::RotateKeyOptions r;
-  r.database_url = env_or_empty("DATABASE_URL");
-  if (std::string key = env_or_empty("TOKEN_ENCRYPTION_KEY"); !key.empty()) r.current_key_hex = key;
+  r.database_url = env->database_url;
+  r.current_key_hex = env->key_hex;
+  r.key_file = env->key_file;
   r.new_key_hex = o.new_key;
   return storage::run_rotate_key_command(r, std::cout, std::cerr);
 }
 
 int run_import_legacy(const StorageCommands& o) {
+  auto env = storage_env_or_report(o);
+  if (!env) return 2;
   storage::ImportLegacyOptions i;
   i.dir = o.legacy_dir;
-  i.storage = storage::StorageOptions::from_environment();
+  if (!env->database_url.empty()) i.storage.database.url = env->database_url;
+  i.storage.encryption_key_hex = env->key_hex;
+  i.storage.key_file = env->key_file;
   return storage::run_import_legacy_command(i, std::cout, std::cerr);
 }
 
@@ -119,12 +172,17 @@ int main(int argc, char** argv) {
   migrate->add_flag("--status", storage_commands.migrate.status,
                     "show applied and pending migrations");
   migrate->add_option("--to", storage_commands.migrate_to, "apply migrations up to this version");
-  app.add_subcommand("rotate-key", kSubcommands[3].summary)
-      ->add_option("--new-key", storage_commands.new_key, "the new key (64 hex characters)")
+  auto* rotate = app.add_subcommand("rotate-key", kSubcommands[3].summary);
+  rotate->add_option("--new-key", storage_commands.new_key, "the new key (64 hex characters)")
       ->required();
-  app.add_subcommand("import-legacy", kSubcommands[4].summary)
-      ->add_option("--dir", storage_commands.legacy_dir, "the old server's directory")
+  auto* import_legacy = app.add_subcommand("import-legacy", kSubcommands[4].summary);
+  import_legacy->add_option("--dir", storage_commands.legacy_dir, "the old server's directory")
       ->required();
+  for (auto* sub : {migrate, rotate, import_legacy}) {
+    sub->add_option("--env-file", storage_commands.env_file,
+                    "the .env file to read (environment variables win)")
+        ->capture_default_str();
+  }
   app.add_subcommand("version", kSubcommands[5].summary);
 
   try {

@@ -3,7 +3,8 @@
 //
 // Unlike the seed (client-declared MIME, public /media/<uuid>.<ext>, size checked after the
 // write), the type is sniffed from the content's magic bytes and must be one of the seed's list
-// (JPEG, PNG, GIF, WebP, PDF, DOC/XLS, DOCX/XLSX); the size limit is enforced while reading
+// (JPEG, PNG, GIF, WebP, PDF, DOC/XLS, DOCX/XLSX) plus the audio/video types media messages need
+// (MP4, Ogg/Opus, MP3, M4A, AAC); the size limit is enforced while reading
 // (MAX_UPLOAD_MB); files are stored under DATA_DIR/media/<random id> (no client-chosen name or
 // extension reaches the file system) and served only to their owner (the uploading user or
 // session token, or an admin), with nosniff and `Content-Disposition: attachment` for anything
@@ -13,6 +14,7 @@
 #include "core/encoding.h"
 #include "crypto/hash.h"
 #include "gateway/api/account_routes.h"
+#include "gateway/api/media_fetch.h"
 #include "gateway/api/messaging_routes.h"
 #include "gateway/auth/principal.h"
 #include "gateway/services.h"
@@ -23,6 +25,10 @@ namespace {
 using http::RequestPtr;
 using http::Responder;
 using http::Response;
+
+constexpr std::string_view kInvalidTypeMessage =
+    "Invalid file type. Allowed: JPEG, PNG, GIF, WebP, PDF, DOC, DOCX, XLS, XLSX, MP4, OGG/Opus, "
+    "MP3, M4A, AAC.";
 
 bool starts_with(const core::Bytes& b, std::string_view magic, size_t at = 0) {
   if (b.size() < at + magic.size()) return false;
@@ -56,7 +62,46 @@ std::optional<std::string> sniff_media_type(const core::Bytes& head, const std::
     }
     if (ext == "xlsx") return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
   }
+  // Audio and video for audio/ptt, video and sticker messages.
+  if (starts_with(head, "OggS")) {
+    // The first page of an Ogg Opus stream carries the "OpusHead" packet at offset 28.
+    return starts_with(head, "OpusHead", 28) ? "audio/ogg; codecs=opus" : "audio/ogg";
+  }
+  if (starts_with(head, "ftyp", 4) && head.size() >= 12) {
+    const std::string brand(head.begin() + 8, head.begin() + 12);
+    if (brand == "M4A " || brand == "M4B ") return "audio/mp4";
+    for (const char* b : {"isom", "iso2", "iso4", "iso5", "iso6", "mp41", "mp42", "avc1", "M4V ",
+                          "dash", "MSNV", "3gp4", "3gp5", "3gp6"}) {
+      if (brand == b) return "video/mp4";
+    }
+    return std::nullopt;
+  }
+  if (starts_with(head, "ID3")) return "audio/mpeg";
+  if (head.size() >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0) {
+    // An MPEG audio frame sync; layer bits 00 mean an AAC ADTS stream instead.
+    return ((head[1] >> 1) & 0x3) == 0 ? "audio/aac" : "audio/mpeg";
+  }
   return std::nullopt;
+}
+
+core::Result<storage::MediaFile> store_media_file(
+    Services& services, const std::filesystem::path& dir, storage::MediaFile record,
+    const core::Bytes& data, const std::string& file_name,
+    const std::function<core::Status(const std::filesystem::path& dest)>& place) {
+  auto mime = sniff_media_type(data, file_name);
+  if (!mime) return core::Status::invalid_argument(std::string(kInvalidTypeMessage));
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  record.id = core::hex_encode(services.random().bytes(16));  // the file name too
+  record.path = (dir / record.id).string();
+  record.sha256 = core::hex_encode(crypto::sha256(data));
+  record.mime = *mime;
+  record.size = static_cast<long long>(data.size());
+  record.original_name = file_name;
+  CORE_RETURN_IF_ERROR(place(record.path));
+  auto added = services.storage().media().add(record);
+  if (!added.ok()) std::filesystem::remove(record.path, ec);
+  return added;
 }
 
 void install_media_routes(http::Router& router, MessagingDeps& deps, std::filesystem::path dir) {
@@ -80,23 +125,10 @@ void install_media_routes(http::Router& router, MessagingDeps& deps, std::filesy
               std::ifstream in(f->path, std::ios::binary);
               core::Bytes data((std::istreambuf_iterator<char>(in)),
                                std::istreambuf_iterator<char>());
-              auto mime = sniff_media_type(data, f->filename);
-              if (!mime) {
-                return core::Status::invalid_argument(
-                    "Invalid file type. Allowed: JPEG, PNG, GIF, WebP, PDF, DOC, DOCX, XLS, XLSX.");
-              }
-              std::error_code ec;
-              std::filesystem::create_directories(dir, ec);
-              record.id = core::hex_encode(services.random().bytes(16));  // the file name too
-              record.path = (dir / record.id).string();
-              record.sha256 = core::hex_encode(crypto::sha256(data));
-              record.mime = *mime;
-              record.size = static_cast<long long>(data.size());
-              record.original_name = f->filename;
-              CORE_RETURN_IF_ERROR(req->form->keep_file(*f, record.path));
-              auto added = services.storage().media().add(record);
-              if (!added.ok()) std::filesystem::remove(record.path, ec);
-              return added;
+              return store_media_file(services, dir, std::move(record), data, f->filename,
+                                      [&req, f](const std::filesystem::path& dest) {
+                                        return req->form->keep_file(*f, dest);
+                                      });
             },
             [req, respond = std::move(respond)](core::Result<storage::MediaFile> r) mutable {
               if (!r.ok()) {

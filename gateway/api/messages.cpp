@@ -1,14 +1,18 @@
-// POST /api/v1/messages?sessionId= (seed shapes: one object or an array; text for now) and
-// GET /api/v1/messages/:id?sessionId= (status history).
+// POST /api/v1/messages?sessionId= (seed shapes: one object or an array of up to 100; every type
+// parse_message accepts) and GET /api/v1/messages/:id?sessionId= (status history).
 //
+// Items are handled one after another, in order. A `link` medium is first downloaded by the
+// MediaFetcher (SSRF-guarded, stored like an upload of this session), then sent like an `id`.
 // Every accepted message is persisted as "queued" before the answer (SessionManager::send), so
 // a 200 with a messageId means the message will be sent even across a restart of the
 // connection. Idempotency-Key: a retried request with the same key (per session) returns the
 // first attempt's messageId and sends nothing; for an array, item i uses "<key>#<i>".
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include "gateway/api/account_routes.h"
+#include "gateway/api/media_fetch.h"
 #include "gateway/api/messaging_routes.h"
 #include "gateway/auth/principal.h"
 #include "gateway/services.h"
@@ -32,6 +36,8 @@ struct Batch : std::enable_shared_from_this<Batch> {
   std::vector<nlohmann::json> items;
   std::optional<std::string> idempotency_key;
   bool admin = false;  // may send any uploaded file
+  auth::Principal principal;
+  MediaFetcher* fetcher = nullptr;
   nlohmann::json results = nlohmann::json::array();
   std::function<void(nlohmann::json)> finish;
 
@@ -51,21 +57,52 @@ struct Batch : std::enable_shared_from_this<Batch> {
           items.size() == 1 ? *idempotency_key : *idempotency_key + "#" + std::to_string(i);
     }
     if (parsed->media) parsed->media->any_owner = admin;
-    const std::string jid = parsed->to_jid;
+    if (parsed->media && !parsed->media->link.empty()) {
+      if (!fetcher) {
+        results.push_back(item_error(parsed->type +
+                                     ".link is not supported by this server: upload the file "
+                                     "with POST /api/v1/media and send " +
+                                     parsed->type + ".id"));
+        next(i + 1);
+        return;
+      }
+      auto self = shared_from_this();
+      auto msg = std::make_shared<sessions::OutgoingMessage>(std::move(*parsed));
+      fetcher->fetch(
+          msg->media->link, principal, session_id, [self, i, msg](core::Result<FetchedMedia> r) {
+            if (!r.ok()) {
+              self->results.push_back(item_error(msg->type + ".link: " + r.status().message()));
+              self->next(i + 1);
+              return;
+            }
+            msg->media->media_id = r->media_id;
+            msg->media->link.clear();
+            if (msg->media->options.file_name.empty() &&
+                msg->media->kind == wa::client::MediaKind::kDocument) {
+              msg->media->options.file_name = r->file_name;
+            }
+            self->send(i, std::move(*msg));
+          });
+      return;
+    }
+    send(i, std::move(*parsed));
+  }
+
+  void send(size_t i, sessions::OutgoingMessage msg) {
+    const std::string jid = msg.to_jid;
     auto self = shared_from_this();
-    mgr->send(session_id, std::move(*parsed),
-              [self, i, jid](core::Result<sessions::SendOutcome> r) {
-                if (!r.ok()) {
-                  self->results.push_back(item_error(r.status().message()));
-                } else {
-                  nlohmann::json res = {{"status", "success"},
-                                        {"message", "Message sent to " + jid},
-                                        {"messageId", r->record.message_id}};
-                  if (r->duplicate) res["duplicate"] = true;
-                  self->results.push_back(std::move(res));
-                }
-                self->next(i + 1);
-              });
+    mgr->send(session_id, std::move(msg), [self, i, jid](core::Result<sessions::SendOutcome> r) {
+      if (!r.ok()) {
+        self->results.push_back(item_error(r.status().message()));
+      } else {
+        nlohmann::json res = {{"status", "success"},
+                              {"message", "Message sent to " + jid},
+                              {"messageId", r->record.message_id}};
+        if (r->duplicate) res["duplicate"] = true;
+        self->results.push_back(std::move(res));
+      }
+      self->next(i + 1);
+    });
   }
 };
 
@@ -78,7 +115,11 @@ nlohmann::json record_json(const storage::MessageRecord& m,
     h.push_back(std::move(e));
   }
   nlohmann::json body = nlohmann::json::parse(m.body_json, nullptr, false);
-  if (body.is_discarded()) body = nlohmann::json::object();
+  if (!body.is_object()) body = nlohmann::json::object();
+  // "_wa" / "_media" are the manager's resend data, not content.
+  for (auto it = body.begin(); it != body.end();) {
+    it = it.key().starts_with("_") ? body.erase(it) : std::next(it);
+  }
   return {{"messageId", m.message_id},
           {"sessionId", m.session_id},
           {"direction", m.direction},
@@ -95,132 +136,14 @@ nlohmann::json record_json(const storage::MessageRecord& m,
 
 }  // namespace
 
-core::Result<std::string> recipient_jid(std::string_view to, std::string_view recipient_type) {
-  if (recipient_type.empty()) recipient_type = "individual";
-  if (recipient_type != "individual" && recipient_type != "group") {
-    return core::Status::invalid_argument("recipient_type must be 'individual' or 'group'");
-  }
-  std::string_view t = to;
-  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.remove_prefix(1);
-  while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.remove_suffix(1);
-  auto ends_with = [&](std::string_view suffix) {
-    return t.size() >= suffix.size() && t.substr(t.size() - suffix.size()) == suffix;
-  };
-  const bool group = recipient_type == "group" || ends_with("@g.us");
-  if (group) {
-    std::string_view id = ends_with("@g.us") ? t.substr(0, t.size() - 5) : t;
-    if (id.empty() || id.size() > 64) return core::Status::invalid_argument("invalid group id");
-    for (char c : id) {
-      if (!std::isdigit(static_cast<unsigned char>(c)) && c != '-') {
-        return core::Status::invalid_argument("invalid group id '" + std::string(id) + "'");
-      }
-    }
-    return std::string(id) + "@g.us";
-  }
-  if (ends_with("@s.whatsapp.net")) t = t.substr(0, t.size() - 15);
-  std::string digits;
-  for (size_t i = 0; i < t.size(); ++i) {
-    char c = t[i];
-    if (std::isdigit(static_cast<unsigned char>(c))) {
-      digits.push_back(c);
-    } else if ((c == '+' && i == 0) || c == ' ' || c == '-') {
-      continue;
-    } else {
-      return core::Status::invalid_argument(
-          "'to' must be a phone number in international format (digits) or a group id");
-    }
-  }
-  if (digits.size() < 5 || digits.size() > 20) {
-    return core::Status::invalid_argument("'to' must have 5-20 digits");
-  }
-  return digits + "@s.whatsapp.net";
-}
-
-core::Result<sessions::OutgoingMessage> parse_message(const nlohmann::json& item) {
-  if (!item.is_object()) return core::Status::invalid_argument("each message must be an object");
-  if (!item.contains("to") || !(item["to"].is_string() || item["to"].is_number_integer())) {
-    return core::Status::invalid_argument("'to' is required");
-  }
-  if (!item.contains("type") || !item["type"].is_string()) {
-    return core::Status::invalid_argument("'type' is required");
-  }
-  std::string rtype = "individual";
-  if (item.contains("recipient_type")) {
-    if (!item["recipient_type"].is_string()) {
-      return core::Status::invalid_argument("recipient_type must be a string");
-    }
-    rtype = item["recipient_type"].get<std::string>();
-  }
-  const std::string to = item["to"].is_string() ? item["to"].get<std::string>()
-                                                : std::to_string(item["to"].get<long long>());
-  CORE_ASSIGN_OR_RETURN(std::string jid, recipient_jid(to, rtype));
-  const std::string type = item["type"].get<std::string>();
-  sessions::OutgoingMessage out;
-  out.to_jid = jid;
-  out.type = type;
-  if (type == "text") {
-    const auto text = item.find("text");
-    if (text == item.end() || !text->is_object() || !text->contains("body") ||
-        !(*text)["body"].is_string()) {
-      return core::Status::invalid_argument("text.body is required for type 'text'");
-    }
-    std::string body = (*text)["body"].get<std::string>();
-    if (body.empty() || body.size() > kMaxTextLength) {
-      return core::Status::invalid_argument("text.body must be 1-4096 characters");
-    }
-    out.body = {{"text", body}};
-    out.message = wa::client::make_text(std::move(body));
-    return out;
-  }
-  if (type == "image" || type == "document") {
-    const auto obj = item.find(type);
-    if (obj == item.end() || !obj->is_object()) {
-      return core::Status::invalid_argument(type + " object is required for type '" + type + "'");
-    }
-    if (obj->contains("link") && !obj->contains("id")) {
-      return core::Status::unimplemented(type +
-                                         ".link is not supported yet: upload the file with "
-                                         "POST /api/v1/media and send " +
-                                         type + ".id");
-    }
-    if (!obj->contains("id") || !(*obj)["id"].is_string()) {
-      return core::Status::invalid_argument(type + ".id is required (from POST /api/v1/media)");
-    }
-    const std::string media_id = (*obj)["id"].get<std::string>();
-    if (media_id.empty() || media_id.size() > 64 ||
-        !std::all_of(media_id.begin(), media_id.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)); })) {
-      return core::Status::invalid_argument(type + ".id is not a media id");
-    }
-    sessions::OutgoingMedia media;
-    media.media_id = media_id;
-    media.kind = type == "image" ? wa::client::MediaKind::kImage : wa::client::MediaKind::kDocument;
-    auto text_field = [&](const char* key, size_t max) -> core::Result<std::string> {
-      if (!obj->contains(key)) return std::string();
-      if (!(*obj)[key].is_string() || (*obj)[key].get<std::string>().size() > max) {
-        return core::Status::invalid_argument(type + "." + key + " must be a string of at most " +
-                                              std::to_string(max) + " characters");
-      }
-      return (*obj)[key].get<std::string>();
-    };
-    CORE_ASSIGN_OR_RETURN(media.options.caption, text_field("caption", kMaxTextLength));
-    CORE_ASSIGN_OR_RETURN(media.options.file_name, text_field("filename", 255));
-    out.body = {{type, {{"id", media_id}}}};
-    if (!media.options.caption.empty()) out.body[type]["caption"] = media.options.caption;
-    if (!media.options.file_name.empty()) out.body[type]["filename"] = media.options.file_name;
-    out.media = std::move(media);
-    return out;
-  }
-  return core::Status::invalid_argument("unsupported message type '" + type + "'");
-}
-
 void install_messages_routes(http::Router& router, MessagingDeps& deps) {
   auto& mgr = deps.sessions;
   Services& services = deps.services;
+  MessagingDeps* d = &deps;  // media_fetcher is read per request (it may be set after install)
 
   router.post(
       "/api/v1/messages",
-      [&mgr](const RequestPtr& req, Responder respond) {
+      [&mgr, d](const RequestPtr& req, Responder respond) {
         auto session_id = req->query_param("sessionId");
         if (!session_id || session_id->empty()) {
           respond(Response::error_for(*req, 400, "invalid_argument",
@@ -243,6 +166,8 @@ void install_messages_routes(http::Router& router, MessagingDeps& deps) {
         batch->mgr = &mgr;
         batch->session_id = *session_id;
         batch->admin = auth::principal_of(*req).is_admin();
+        batch->principal = auth::principal_of(*req);
+        batch->fetcher = d->media_fetcher;
         if (body.is_array()) {
           if (body.empty() || body.size() > kMaxMessagesPerRequest) {
             respond(Response::error_for(*req, 400, "invalid_argument",

@@ -3,15 +3,18 @@
 // server_main.cpp's install_components() after install_auth_components().
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <spdlog/spdlog.h>
 #include "core/encoding.h"
 
 #include "core/log.h"
+#include "gateway/api/media_fetch.h"
 #include "gateway/api/messaging_routes.h"
 #include "gateway/components.h"
 #include "gateway/config/config.h"
+#include "gateway/metrics.h"
 #include "gateway/server_main.h"
 #include "gateway/webhooks/delivery_worker.h"
 #include "gateway/webhooks/publisher.h"
@@ -27,6 +30,7 @@ struct MessagingComponents {
   std::unique_ptr<webhooks::WebhookPublisher> publisher;
   std::unique_ptr<sessions::Sandbox> sandbox;
   std::unique_ptr<sessions::SessionManager> manager;
+  std::unique_ptr<MediaFetcher> fetcher;
   std::unique_ptr<MessagingDeps> deps;
 };
 
@@ -109,12 +113,38 @@ core::Status install_messaging_components(ServeContext& ctx) {
         deliver(mgr->views());
       });
   ctx.add_readiness_check("sessions", [] { return core::Status(); });
+  ctx.metrics.describe("superlight_sessions", Metrics::Type::kGauge, "Sessions by state.");
+  ctx.metrics.describe("superlight_messages_in_total", Metrics::Type::kCounter,
+                       "Messages received (decrypted) since start.");
+  ctx.metrics.describe("superlight_messages_out_total", Metrics::Type::kCounter,
+                       "Outbound messages acknowledged by the server since start.");
+  // Scraped on the network thread, the manager's thread.
+  ctx.metrics.add_collector("superlight_sessions", [mgr = c->manager.get()](Metrics::Sink& sink) {
+    std::map<sessions::State, int> by_state;
+    for (auto st : {sessions::State::kCreating, sessions::State::kGeneratingQr,
+                    sessions::State::kConnecting, sessions::State::kConnected,
+                    sessions::State::kDisconnected, sessions::State::kLoggedOut}) {
+      by_state[st] = 0;
+    }
+    for (const auto& snap : mgr->list()) ++by_state[snap.state];
+    for (const auto& [st, n] : by_state) {
+      sink.gauge("superlight_sessions", {{"state", std::string(sessions::state_name(st))}}, n);
+    }
+    sink.counter("superlight_messages_in_total", {}, static_cast<double>(mgr->messages_in()));
+    sink.counter("superlight_messages_out_total", {}, static_cast<double>(mgr->messages_out()));
+  });
 
   c->deps = std::make_unique<MessagingDeps>(
       MessagingDeps{svc, *auth->auth, *auth->activity, *auth->hub, *c->manager, *c->settings,
                     *c->queries, c->sandbox.get(), !cfg.master_api_key.empty()});
+  c->fetcher = std::make_unique<MediaFetcher>(
+      svc, *c->policy,
+      MediaFetcher::Options{.dir = cfg.data_dir / "media",
+                            .max_bytes = static_cast<size_t>(cfg.max_upload_mb * 1024 * 1024)});
+  c->deps->media_fetcher = c->fetcher.get();
   install_sessions_routes(ctx.router, *c->deps);
   install_messages_routes(ctx.router, *c->deps);
+  install_message_delete_route(ctx.router, *c->deps);
   install_webhook_routes(ctx.router, *c->deps);
   install_legacy_routes(ctx.router, *c->deps);
   install_groups_routes(ctx.router, *c->deps);

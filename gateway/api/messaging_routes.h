@@ -2,7 +2,9 @@
 //   sessions.cpp   POST/GET /api/v1/sessions, GET/DELETE /api/v1/sessions/:id,
 //                  GET /api/v1/sessions/:id/qr, POST …/:id/pairing-code, …/:id/logout,
 //                  …/:id/token/rotate, …/:id/sandbox/scan (sandbox only)
-//   messages.cpp   POST /api/v1/messages?sessionId=, GET /api/v1/messages/:id?sessionId=
+//   messages.cpp   POST /api/v1/messages?sessionId= (every type, parsed in message_parse.cpp),
+//                  GET /api/v1/messages/:id?sessionId=
+//   message_delete.cpp  DELETE /api/v1/message (revoke)
 //   webhook.cpp    POST/GET/DELETE /api/v1/webhook, POST /api/v1/webhook/replay
 //   legacy.cpp     POST /api/send-message, POST /api/message
 //   groups.cpp     GET/POST /api/v1/groups, GET /api/v1/groups/:jid, POST …/:jid/participants,
@@ -49,6 +51,8 @@ struct Config;
 
 namespace gw::api {
 
+class MediaFetcher;  // media_fetch.h
+
 struct MessagingDeps {
   Services& services;
   auth::AuthService& auth;
@@ -59,6 +63,7 @@ struct MessagingDeps {
   storage::WebhookQueries& webhook_queries;
   sessions::Sandbox* sandbox;  // null outside sandbox mode
   bool master_key_configured;
+  MediaFetcher* media_fetcher = nullptr;  // downloads `link` media (null: links refused)
 };
 
 void install_sessions_routes(http::Router& router, MessagingDeps& deps);
@@ -84,8 +89,18 @@ std::string normalize_session_id(std::string_view raw);
 // InvalidArgument with a user-facing message otherwise.
 core::Result<std::string> recipient_jid(std::string_view to, std::string_view recipient_type);
 
-// One seed message object ({to, type, recipient_type, text:{body}}) → what the manager sends.
+// One message object of POST /api/v1/messages (message_parse.cpp) → what the manager sends:
+// {to, type, recipient_type?, quoted?, mentions?, <type>: {…}} for the types text, image, video,
+// audio (ptt), document, sticker, location, contact, reaction and edit. Media come as `id`
+// (POST /api/v1/media) or `link` (OutgoingMedia::link, fetched by the route before sending);
+// `quoted` and the reaction / edit target are message ids resolved by SessionManager::send.
+// InvalidArgument with a user-facing message for every malformed field.
 core::Result<sessions::OutgoingMessage> parse_message(const nlohmann::json& item);
+// The revoke ("delete for everyone") of a message this session sent in chat_jid.
+sessions::OutgoingMessage revoke_message(const std::string& chat_jid,
+                                         const std::string& message_id);
+// message_delete.cpp: DELETE /api/v1/message {sessionId, messageId, remoteJid} (seed §2.3).
+void install_message_delete_route(http::Router& router, MessagingDeps& deps);
 
 // media.cpp: POST /api/v1/media, GET /api/v1/media/:id (files under `dir`).
 void install_media_routes(http::Router& router, MessagingDeps& deps, std::filesystem::path dir);
@@ -97,5 +112,6 @@ bool may_use_media(const auth::Principal& p, const storage::MediaFile& m);
 
 inline constexpr size_t kMaxTextLength = 4096;
 inline constexpr size_t kMaxMessagesPerRequest = 100;
+inline constexpr size_t kMaxMentions = 50;
 
 }  // namespace gw::api

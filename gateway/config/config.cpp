@@ -322,7 +322,9 @@ EnvLookup process_lookup(std::map<std::string, std::string> fallback) {
   };
 }
 
-core::Result<Config> load_from_process(const std::filesystem::path& dotenv_path) {
+namespace {
+core::Result<std::map<std::string, std::string>> read_dotenv(
+    const std::filesystem::path& dotenv_path) {
   std::map<std::string, std::string> file_values;
   std::error_code ec;
   if (!dotenv_path.empty() && std::filesystem::exists(dotenv_path, ec)) {
@@ -336,7 +338,23 @@ core::Result<Config> load_from_process(const std::filesystem::path& dotenv_path)
     if (!parsed.ok()) return parsed.status();
     file_values = std::move(*parsed);
   }
+  return file_values;
+}
+}  // namespace
+
+core::Result<Config> load_from_process(const std::filesystem::path& dotenv_path) {
+  CORE_ASSIGN_OR_RETURN(auto file_values, read_dotenv(dotenv_path));
   return load(process_lookup(std::move(file_values)));
+}
+
+core::Status export_dotenv(const std::filesystem::path& dotenv_path) {
+  CORE_ASSIGN_OR_RETURN(auto file_values, read_dotenv(dotenv_path));
+  for (const auto& [name, value] : file_values) {
+    if (::setenv(name.c_str(), value.c_str(), /*overwrite=*/0) != 0) {
+      return core::Status::invalid_argument(".env variable " + name + " cannot be exported");
+    }
+  }
+  return core::Status();
 }
 
 }  // namespace gw::config

@@ -46,7 +46,8 @@ struct Config {
   // --- storage and files ---
   std::string database_url = "sqlite://./data/superlight.db";
   std::filesystem::path data_dir = "./data";
-  std::filesystem::path dashboard_dir = "./dashboard";
+  std::filesystem::path dashboard_dir =
+      "./dashboard/public";  // not ./dashboard: sources, node_modules
   uint64_t max_upload_mb = 25;
   uint64_t max_body_kb = 1024;  // JSON/text request bodies (the seed's 100 kB was too small)
 
@@ -84,6 +85,11 @@ core::Result<Config> load(const EnvLookup& env);
 
 // The process environment over the `.env` file at `dotenv_path` (a missing file is fine).
 core::Result<Config> load_from_process(const std::filesystem::path& dotenv_path = ".env");
+
+// Copies every `.env` variable the process environment does not already have into it, so the
+// components that read their own settings from the environment (webhook delivery, URL policy,
+// API docs dir) see `.env` too, with the same precedence. Call once at start, before threads.
+core::Status export_dotenv(const std::filesystem::path& dotenv_path);
 
 // A lookup over a map (tests) and one over the real environment layered on a map.
 EnvLookup map_lookup(std::map<std::string, std::string> values);

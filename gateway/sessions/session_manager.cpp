@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include "core/clock.h"
 
+#include "core/encoding.h"
 #include "core/log.h"
 #include "core/net/net.h"
 #include "gateway/services.h"
@@ -121,6 +122,10 @@ struct SessionManager::Session final : wa::client::EventHandler {
   wa::transport::AsioClientEnvironment env;
   std::unique_ptr<wa::client::StoreExecutor> store_executor;
   std::unique_ptr<wa::client::Client> client;
+  // Clients replaced by a re-link: kept (disconnected) until the session goes, because store
+  // jobs they started may still complete on the network thread.
+  std::vector<std::unique_ptr<wa::client::Client>> retired_clients;
+  bool relinking = false;
   std::unique_ptr<net::steady_timer> link_timer;
   // Serial queue of pool jobs (work, then-on-network-thread).
   std::deque<std::pair<std::function<void()>, std::function<void()>>> jobs;
@@ -129,8 +134,12 @@ struct SessionManager::Session final : wa::client::EventHandler {
   std::optional<State> persisted_state;
   // Outbound messages a previous run accepted ("queued") but the server never acked: the
   // client's in-memory queue died with that process, so they are handed to the client again
-  // (same id: receivers dedupe) at the first login of this run.
+  // (same id) at the first login of this run — but only after the server has handed over what
+  // queued up while we were away (OfflineSyncEvent, or kOfflineSyncWait without one): a message
+  // that was already on the wire when the process died usually has its delivery receipt in that
+  // backlog, and is then not sent a second time.
   std::vector<storage::MessageRecord> resend;
+  std::unique_ptr<net::steady_timer> offline_timer;
 
   void on_connection(const wa::client::ConnectionEvent& e) override {
     auto t = transition_for(e);
@@ -144,18 +153,7 @@ struct SessionManager::Session final : wa::client::EventHandler {
       snap.qr.clear();
       snap.qr_expires_at = 0;
       t->detail = "Connected as " + snap.jid;
-      for (const auto& m : resend) {
-        auto body = nlohmann::json::parse(m.body_json, nullptr, false);
-        if (m.type != "text" || !body.is_object() || !body.contains("text") ||
-            !body["text"].is_string()) {
-          manager->on_status(s, m.message_id, "failed",
-                             std::string("not resendable after restart"));
-          continue;
-        }
-        client->send(m.chat_jid, wa::client::make_text(body["text"].get<std::string>()),
-                     m.message_id);
-      }
-      resend.clear();
+      if (!resend.empty()) manager->await_offline_sync(s);
     }
     // While waiting for a scan, a reconnect shows CONNECTING, not a stale QR.
     if (t->state != State::kGeneratingQr) {
@@ -180,17 +178,28 @@ struct SessionManager::Session final : wa::client::EventHandler {
     if (link_timer) link_timer->cancel();
   }
   void on_message(const wa::client::MessageEvent& e) override {
-    if (auto s = self.lock(); s && !removed) manager->on_message(s, e);
+    if (auto s = self.lock(); s && !removed) {
+      ++manager->messages_in_;
+      manager->on_message(s, e);
+    }
   }
   void on_send_result(const wa::client::SendResultEvent& e) override {
     auto s = self.lock();
     if (!s || removed) return;
     if (e.ok) {
+      ++manager->messages_out_;
       manager->on_status(s, e.id, "sent", std::nullopt);
     } else {
       manager->on_status(s, e.id, "failed",
                          e.detail.empty() ? "error " + std::to_string(e.error_code) : e.detail);
     }
+  }
+  void on_offline_sync(const wa::client::OfflineSyncEvent&) override {
+    auto s = self.lock();
+    if (!s || removed || !offline_timer) return;
+    offline_timer->cancel();
+    offline_timer.reset();
+    manager->resend_queued(s);
   }
   void on_receipt(const wa::client::ReceiptEvent& e) override {
     auto s = self.lock();
@@ -321,6 +330,7 @@ void SessionManager::stop() {
   for (auto& [id, s] : sessions_) {
     s->removed = true;
     if (s->link_timer) s->link_timer->cancel();
+    if (s->offline_timer) s->offline_timer->cancel();
     if (s->client) s->client->disconnect();
   }
 }
@@ -342,15 +352,60 @@ std::shared_ptr<SessionManager::Session> SessionManager::make_session(const stor
       net::make_strand(io_), options_.endpoint.transport, options_.endpoint.media_tls,
       core::SystemClock::instance(), services_.random());
   s->store_executor = std::make_unique<PoolStoreExecutor>(services_.executor(), io_, s);
+  s->client = make_client(*s);
+  return s;
+}
+
+std::unique_ptr<wa::client::Client> SessionManager::make_client(Session& s) {
   wa::client::ClientDeps deps{
-      *s->env.scheduler, *s->env.transports, *s->store, *s, core::SystemClock::instance(),
+      *s.env.scheduler,  *s.env.transports, *s.store, s, core::SystemClock::instance(),
       services_.random()};
-  deps.store_executor = s->store_executor.get();
-  deps.http = s->env.http.get();
+  deps.store_executor = s.store_executor.get();
+  deps.http = s.env.http.get();
   wa::client::ClientConfig config;
   config.device = options_.device;
-  s->client = std::make_unique<wa::client::Client>(config, deps);
-  return s;
+  return std::make_unique<wa::client::Client>(config, deps);
+}
+
+void SessionManager::relink(const std::shared_ptr<Session>& s) {
+  if (s->relinking || s->removed || stopped_) return;
+  s->relinking = true;
+  s->client->disconnect();
+  auto& db = services_.storage().db();
+  const std::string id = s->snap.id;
+  auto wiped = std::make_shared<core::Status>();
+  serial(
+      s,
+      [&db, id, wiped] {
+        // Everything the old device was: its credentials (a fresh registration makes new
+        // ones), Signal state, LID map, contacts and message secrets. Messages and tokens stay.
+        *wiped = db.transaction("relink session", [&](soci::session& sql) {
+          for (const char* table :
+               {"device_credentials", "signal_identities", "signal_sessions", "signal_pre_keys",
+                "signal_signed_pre_keys", "signal_sender_keys", "lid_mappings", "contacts",
+                "message_secrets"}) {
+            sql << "DELETE FROM " + std::string(table) + " WHERE session_id = :s", soci::use(id);
+          }
+          return core::Status();
+        });
+      },
+      [this, s, wiped] {
+        s->relinking = false;
+        if (s->removed || stopped_) return;
+        if (!wiped->ok()) {
+          logger()->warn("session {}: re-link failed: {}", s->snap.id, wiped->message());
+          return;
+        }
+        // The old client keeps the old credentials in memory: a new one registers afresh.
+        s->retired_clients.push_back(std::move(s->client));
+        s->client = make_client(*s);
+        s->ever_linked = false;
+        s->snap.paired = false;
+        s->snap.jid.clear();
+        s->resend.clear();
+        set_state(s, State::kConnecting, "Re-linking: waiting for a new QR code", "");
+        connect(s);
+      });
 }
 
 void SessionManager::connect(const std::shared_ptr<Session>& s) {
@@ -362,7 +417,12 @@ void SessionManager::ensure_qr(const std::string& id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;
   auto& s = it->second;
-  if (s->removed || s->ever_linked || s->snap.state == State::kLoggedOut) return;
+  if (s->removed) return;
+  if (s->snap.state == State::kLoggedOut) {
+    relink(s);
+    return;
+  }
+  if (s->ever_linked) return;
   auto st = s->client->state();
   if (st == wa::client::ConnectionState::kStopped ||
       (st == wa::client::ConnectionState::kDisconnected && s->snap.qr.empty() &&
@@ -549,6 +609,7 @@ void SessionManager::finish_remove(const std::shared_ptr<Session>& s,
   }
   s->removed = true;
   if (s->link_timer) s->link_timer->cancel();
+  if (s->offline_timer) s->offline_timer->cancel();
   s->client->disconnect();
   sessions_.erase(s->snap.id);
   publish_live();
@@ -638,6 +699,312 @@ void SessionManager::request_pair_code(const std::string& id, const std::string&
   s->client->request_pair_code(phone, std::move(done));
 }
 
+namespace {
+
+std::string mime_base(const std::string& mime) {
+  std::string b = mime.substr(0, mime.find(';'));
+  while (!b.empty() && b.back() == ' ') b.pop_back();
+  for (auto& c : b) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return b;
+}
+
+std::string_view kind_label(wa::client::MediaKind k) {
+  switch (k) {
+    case wa::client::MediaKind::kImage:
+      return "image";
+    case wa::client::MediaKind::kVideo:
+      return "video";
+    case wa::client::MediaKind::kAudio:
+      return "audio";
+    case wa::client::MediaKind::kSticker:
+      return "sticker";
+    default:
+      return "document";
+  }
+}
+
+// "123:4@s.whatsapp.net" → "123@s.whatsapp.net": a reply names the account, not the device.
+std::string bare_jid(const std::string& jid) {
+  const auto at = jid.find('@');
+  const auto colon = jid.find(':');
+  if (colon == std::string::npos || at == std::string::npos || colon > at) return jid;
+  return jid.substr(0, colon) + jid.substr(at);
+}
+
+// The contextInfo of the message's content (mentions and replies live there). A plain
+// conversation becomes an extended text, the only text form that carries one. For media the
+// message is the pre-upload part, so the kind decides which sub-message it is.
+waproto::ContextInfo* context_info_of(waproto::Message& m,
+                                      const std::optional<OutgoingMedia>& media) {
+  using wa::client::MediaKind;
+  if (media) {
+    switch (media->kind) {
+      case MediaKind::kImage:
+        return m.mutable_image_message()->mutable_context_info();
+      case MediaKind::kVideo:
+        return m.mutable_video_message()->mutable_context_info();
+      case MediaKind::kAudio:
+        return m.mutable_audio_message()->mutable_context_info();
+      case MediaKind::kSticker:
+        return m.mutable_sticker_message()->mutable_context_info();
+      default:
+        return m.mutable_document_message()->mutable_context_info();
+    }
+  }
+  if (m.has_conversation()) {
+    std::string text = m.conversation();
+    m.clear_conversation();
+    m.mutable_extended_text_message()->set_text(std::move(text));
+  }
+  if (m.has_extended_text_message())
+    return m.mutable_extended_text_message()->mutable_context_info();
+  if (m.has_location_message()) return m.mutable_location_message()->mutable_context_info();
+  if (m.has_contact_message()) return m.mutable_contact_message()->mutable_context_info();
+  return nullptr;
+}
+
+// A message this session sent (any chat: then it must be `chat`) or received in `chat`. A 1:1
+// chat may have been recorded under the peer's LID (LID-addressed chats), so a phone-number chat
+// is also looked up under the LID the device store maps it to.
+core::Result<std::optional<storage::MessageRecord>> find_in_chat(storage::Storage& storage,
+                                                                 const std::string& session_id,
+                                                                 const std::string& chat,
+                                                                 const std::string& id,
+                                                                 bool outbound_only) {
+  auto& repo = storage.messages();
+  CORE_ASSIGN_OR_RETURN(auto out, repo.find_outbound(session_id, id));
+  if (out) {
+    if (out->chat_jid != chat) {
+      return core::Status::invalid_argument("message " + id + " belongs to another chat");
+    }
+    return out;
+  }
+  if (outbound_only) return std::optional<storage::MessageRecord>();
+  CORE_ASSIGN_OR_RETURN(auto in, repo.find(session_id, chat, "in", id));
+  constexpr std::string_view kPn = "@s.whatsapp.net";
+  if (in || !chat.ends_with(kPn)) return in;
+  auto lid = storage.device_store(session_id)->lid_for_pn(chat.substr(0, chat.size() - kPn.size()));
+  if (!lid.ok() || !*lid) return in;
+  return repo.find(session_id, **lid + "@lid", "in", id);
+}
+
+// What the quoted message shows: for our own media a file-less message of the same kind, for our
+// other messages the stored protobuf, else the stored text (an empty conversation for inbound
+// media and other kinds is acceptable to WhatsApp).
+waproto::Message quoted_content(const storage::MessageRecord& r) {
+  waproto::Message q;
+  auto body = nlohmann::json::parse(r.body_json, nullptr, false);
+  if (!body.is_object()) body = nlohmann::json::object();
+  if (auto md = body.find("_media"); md != body.end() && md->is_object()) {
+    // Our own media: the kind, caption and type let the reply show "Photo", "Document"…
+    // (the file fields are not needed to display a quote).
+    const int kind = md->value("kind", static_cast<int>(wa::client::MediaKind::kDocument));
+    const std::string caption = md->value("caption", "");
+    const std::string mime = md->value("mimetype", "");
+    switch (static_cast<wa::client::MediaKind>(kind)) {
+      case wa::client::MediaKind::kImage:
+        q.mutable_image_message()->set_mimetype(mime);
+        if (!caption.empty()) q.mutable_image_message()->set_caption(caption);
+        break;
+      case wa::client::MediaKind::kVideo:
+        q.mutable_video_message()->set_mimetype(mime);
+        if (!caption.empty()) q.mutable_video_message()->set_caption(caption);
+        break;
+      case wa::client::MediaKind::kAudio:
+        q.mutable_audio_message()->set_mimetype(mime);
+        q.mutable_audio_message()->set_ptt(md->value("ptt", false));
+        break;
+      case wa::client::MediaKind::kSticker:
+        q.mutable_sticker_message()->set_mimetype(mime);
+        break;
+      default:
+        q.mutable_document_message()->set_mimetype(mime);
+        q.mutable_document_message()->set_file_name(md->value("file_name", "file"));
+        if (!caption.empty()) q.mutable_document_message()->set_caption(caption);
+        break;
+    }
+    return q;
+  }
+  auto wa = body.find("_wa");
+  if (wa != body.end() && wa->is_string()) {
+    auto raw = core::base64_decode(wa->get<std::string>());
+    if (raw.ok() && q.ParseFromArray(raw->data(), static_cast<int>(raw->size()))) {
+      if (q.has_extended_text_message()) q.mutable_extended_text_message()->clear_context_info();
+      return q;
+    }
+    q.Clear();
+  }
+  auto text = body.find("text");
+  q.set_conversation(text != body.end() && text->is_string() ? text->get<std::string>() : "");
+  return q;
+}
+
+// Everything send() does on the pool before the message is queued.
+struct SendJob {
+  OutgoingMessage msg;
+  storage::MessageRecord record;
+  std::string own_jid;
+  std::optional<std::string> owner_id;
+  bool session_removed = false;
+  int64_t now_ms = 0;
+  core::Bytes media_bytes;
+  core::Result<storage::MessageRecord> result = core::Status::internal("not run");
+};
+
+// Reads an uploaded file of the session (or its owner, or anyone's for an admin) and checks it
+// fits the message kind; fills the options the stored file decides (MIME type, file name).
+core::Result<core::Bytes> load_media(storage::Storage& storage, const std::string& session_id,
+                                     const std::optional<std::string>& owner, OutgoingMedia& m) {
+  CORE_ASSIGN_OR_RETURN(auto f, storage.media().find(m.media_id));
+  const bool mine = f && ((f->session_id && *f->session_id == session_id) ||
+                          (f->owner_id && owner && *f->owner_id == *owner) || m.any_owner);
+  if (!mine) return core::Status::not_found("media " + m.media_id + " not found");
+  if (!media_type_fits(m.kind, f->mime)) {
+    return core::Status::invalid_argument("media " + m.media_id + " is " + f->mime + ", not a " +
+                                          std::string(kind_label(m.kind)) + " WhatsApp accepts");
+  }
+  std::ifstream in(f->path, std::ios::binary);
+  if (!in) return core::Status::unavailable("media " + m.media_id + " cannot be read");
+  core::Bytes bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  m.options.mimetype = f->mime;
+  if (m.kind == wa::client::MediaKind::kAudio && m.options.ptt &&
+      mime_base(f->mime) == "audio/ogg") {
+    m.options.mimetype = "audio/ogg; codecs=opus";  // what a voice note declares
+  }
+  if (m.kind == wa::client::MediaKind::kDocument && m.options.file_name.empty()) {
+    m.options.file_name = f->original_name.value_or("document");
+  }
+  return bytes;
+}
+
+nlohmann::json media_resend_json(const OutgoingMedia& m) {
+  return {{"id", m.media_id},
+          {"kind", static_cast<int>(m.kind)},
+          {"caption", m.options.caption},
+          {"file_name", m.options.file_name},
+          {"ptt", m.options.ptt},
+          {"mimetype", m.options.mimetype},  // for quotes only: a resend sniffs the file again
+          {"any_owner", m.any_owner}};
+}
+
+core::Status prepare_send(storage::Storage& storage, SendJob& job) {
+  OutgoingMessage& msg = job.msg;
+  const std::string& sid = job.record.session_id;
+  if (msg.media) {
+    CORE_ASSIGN_OR_RETURN(job.media_bytes, load_media(storage, sid, job.owner_id, *msg.media));
+  }
+  if (msg.quoted_id) {
+    CORE_ASSIGN_OR_RETURN(auto q, find_in_chat(storage, sid, msg.to_jid, *msg.quoted_id, false));
+    if (!q) return core::Status::not_found("quoted message " + *msg.quoted_id + " not found");
+    waproto::ContextInfo* ci = context_info_of(msg.message, msg.media);
+    if (!ci) return core::Status::invalid_argument("this message type cannot quote a message");
+    ci->set_stanza_id(q->message_id);
+    ci->set_participant(q->direction == "out" ? bare_jid(job.own_jid)
+                                              : q->sender_jid.value_or(q->chat_jid));
+    *ci->mutable_quoted_message() = quoted_content(*q);
+  }
+  if (msg.target) {
+    const MessageTarget& t = *msg.target;
+    const bool own_only = t.use != MessageTarget::Use::kReaction;
+    CORE_ASSIGN_OR_RETURN(auto r, find_in_chat(storage, sid, msg.to_jid, t.message_id, own_only));
+    if (!r) {
+      return core::Status::not_found(
+          own_only ? "message " + t.message_id + " not found among the messages this session sent"
+                   : "message " + t.message_id + " not found");
+    }
+    const bool from_me = r->direction == "out";
+    const bool group = r->chat_jid.size() > 5 && r->chat_jid.ends_with("@g.us");
+    auto key = wa::client::make_key(r->chat_jid, r->message_id, from_me,
+                                    !from_me && group ? r->sender_jid.value_or("") : "");
+    switch (t.use) {
+      case MessageTarget::Use::kReaction:
+        msg.message = wa::client::make_reaction(key, t.text, job.now_ms);
+        break;
+      case MessageTarget::Use::kEdit:
+        if (r->type != "text") {
+          return core::Status::invalid_argument("only text messages can be edited");
+        }
+        msg.message = wa::client::make_edit(key, t.text, job.now_ms);
+        break;
+      case MessageTarget::Use::kRevoke:
+        msg.message = wa::client::make_revoke(key);
+        break;
+    }
+  }
+  nlohmann::json body = msg.body.is_object() ? msg.body : nlohmann::json::object();
+  body["_wa"] = core::base64_encode(core::as_view(msg.message.SerializeAsString()));
+  if (msg.media) body["_media"] = media_resend_json(*msg.media);
+  job.record.body_json = body.dump();
+  return core::Status();
+}
+
+// What a record still "queued" from an earlier run needs to be sent again.
+struct ResendPlan {
+  waproto::Message message;
+  std::optional<OutgoingMedia> media;
+};
+
+core::Result<ResendPlan> resend_plan(const storage::MessageRecord& m) {
+  auto body = nlohmann::json::parse(m.body_json, nullptr, false);
+  if (!body.is_object()) return core::Status::invalid_argument("unreadable record");
+  ResendPlan plan;
+  auto wa = body.find("_wa");
+  if (wa != body.end() && wa->is_string()) {
+    auto raw = core::base64_decode(wa->get<std::string>());
+    if (!raw.ok() || !plan.message.ParseFromArray(raw->data(), static_cast<int>(raw->size()))) {
+      return core::Status::invalid_argument("stored message is corrupt");
+    }
+  } else if (m.type == "text" && body.contains("text") && body["text"].is_string()) {
+    plan.message = wa::client::make_text(body["text"].get<std::string>());  // older records
+  } else {
+    return core::Status::invalid_argument("no stored message");
+  }
+  if (auto md = body.find("_media"); md != body.end()) {
+    if (!md->is_object() || !md->contains("id") || !(*md)["id"].is_string() ||
+        !md->contains("kind") || !(*md)["kind"].is_number_integer()) {
+      return core::Status::invalid_argument("stored media reference is corrupt");
+    }
+    OutgoingMedia media;
+    media.media_id = (*md)["id"].get<std::string>();
+    const int kind = (*md)["kind"].get<int>();
+    if (kind < 0 || kind > static_cast<int>(wa::client::MediaKind::kSticker)) {
+      return core::Status::invalid_argument("stored media kind is invalid");
+    }
+    media.kind = static_cast<wa::client::MediaKind>(kind);
+    media.options.caption = md->value("caption", "");
+    media.options.file_name = md->value("file_name", "");
+    media.options.ptt = md->value("ptt", false);
+    media.any_owner = md->value("any_owner", false);
+    plan.media = std::move(media);
+  }
+  return plan;
+}
+
+}  // namespace
+
+bool media_type_fits(wa::client::MediaKind kind, const std::string& mime) {
+  using wa::client::MediaKind;
+  const std::string b = mime_base(mime);
+  auto any_of = [&](std::initializer_list<std::string_view> list) {
+    return std::find(list.begin(), list.end(), b) != list.end();
+  };
+  switch (kind) {
+    case MediaKind::kImage:
+      return any_of({"image/jpeg", "image/png", "image/webp"});
+    case MediaKind::kVideo:
+      return any_of({"video/mp4", "video/3gpp"});
+    case MediaKind::kAudio:
+      return any_of({"audio/ogg", "audio/opus", "audio/mp4", "audio/mpeg", "audio/aac", "audio/amr",
+                     "audio/x-m4a"});
+    case MediaKind::kSticker:
+      return b == "image/webp";
+    case MediaKind::kDocument:
+      return !b.empty();
+    default:
+      return false;
+  }
+}
+
 void SessionManager::send(const std::string& id, OutgoingMessage message,
                           std::function<void(core::Result<SendOutcome>)> done) {
   auto it = sessions_.find(id);
@@ -646,84 +1013,155 @@ void SessionManager::send(const std::string& id, OutgoingMessage message,
     return;
   }
   auto s = it->second;
-  storage::MessageRecord record;
+  auto job = std::make_shared<SendJob>();
+  storage::MessageRecord& record = job->record;
   record.session_id = id;
   record.direction = "out";
   record.chat_jid = message.to_jid;
   record.sender_jid = s->snap.jid;
   record.message_id = new_message_id();
   record.type = message.type;
-  record.body_json = message.body.dump();
   record.status = "queued";
   record.idempotency_key = message.idempotency_key;
   record.message_ts = unix_now(services_.clock());
+  job->own_jid = s->snap.jid;
+  job->owner_id = s->snap.owner_id;
+  job->now_ms = services_.clock().unix_millis();
+  job->msg = std::move(message);
   auto& storage = services_.storage();
-  auto result =
-      std::make_shared<core::Result<storage::MessageRecord>>(core::Status::internal("not run"));
-  auto media_bytes = std::make_shared<core::Bytes>();
-  auto media = std::make_shared<std::optional<OutgoingMedia>>(message.media);
-  const auto owner = s->snap.owner_id;
   serial(
       s,
-      [&storage, record, result, media, media_bytes, owner, id] {
-        if (*media) {
-          OutgoingMedia& m = **media;
-          // The file must be one this session (or its owner) uploaded.
-          auto f = storage.media().find(m.media_id);
-          if (!f.ok()) {
-            *result = f.status();
+      [&storage, job] {
+        // An idempotent retry answers with the first record, whatever it referred to.
+        if (job->record.idempotency_key) {
+          auto earlier = storage.messages().find_by_idempotency_key(job->record.session_id,
+                                                                    *job->record.idempotency_key);
+          if (!earlier.ok()) {
+            job->result = earlier.status();
             return;
           }
-          const bool mine =
-              *f && (((*f)->session_id && *(*f)->session_id == id) ||
-                     ((*f)->owner_id && owner && *(*f)->owner_id == *owner) || m.any_owner);
-          if (!mine) {
-            *result = core::Status::not_found("media " + m.media_id + " not found");
+          if (*earlier) {
+            job->result = std::move(**earlier);
             return;
-          }
-          std::ifstream in((*f)->path, std::ios::binary);
-          if (!in) {
-            *result = core::Status::unavailable("media " + m.media_id + " cannot be read");
-            return;
-          }
-          media_bytes->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-          m.options.mimetype = (*f)->mime;
-          if (m.kind == wa::client::MediaKind::kDocument && m.options.file_name.empty()) {
-            m.options.file_name = (*f)->original_name.value_or("document");
           }
         }
-        *result = storage.messages().enqueue_outbound(record);
+        if (auto st = prepare_send(storage, *job); !st.ok()) {
+          job->result = st;
+          return;
+        }
+        job->result = storage.messages().enqueue_outbound(job->record);
       },
-      [this, s, record, result, media, media_bytes, msg = std::move(message.message),
-       done = std::move(done)]() mutable {
-        if (!result->ok()) {
-          done(result->status());
+      [this, s, job, done = std::move(done)]() mutable {
+        if (!job->result.ok()) {
+          done(job->result.status());
           return;
         }
         SendOutcome out;
-        out.record = std::move(**result);
-        out.duplicate = out.record.message_id != record.message_id;
+        out.record = std::move(*job->result);
+        out.duplicate = out.record.message_id != job->record.message_id;
         const bool send_now = !out.duplicate && !s->removed;
         const std::string chat = out.record.chat_jid;
         const std::string mid = out.record.message_id;
         done(std::move(out));
         if (!send_now) return;
-        if (!*media) {
-          s->client->send(chat, msg, mid);
+        if (!job->msg.media) {
+          s->client->send(chat, job->msg.message, mid);
           return;
         }
-        s->client->upload_media(
-            (*media)->kind, std::move(*media_bytes),
-            [this, s, chat, mid,
-             opts = (*media)->options](core::Result<wa::client::UploadedMedia> up) {
-              if (s->removed) return;
-              if (!up.ok()) {
-                on_status(s, mid, "failed", "media upload failed: " + up.status().message());
-                return;
-              }
-              s->client->send(chat, wa::client::make_media(*up, opts), mid);
-            });
+        upload_and_send(s, chat, mid, *job->msg.media, std::move(job->msg.message),
+                        std::move(job->media_bytes));
       });
+}
+
+void SessionManager::upload_and_send(const std::shared_ptr<Session>& s, const std::string& chat,
+                                     const std::string& mid, const OutgoingMedia& media,
+                                     waproto::Message extra, core::Bytes bytes) {
+  s->client->upload_media(media.kind, std::move(bytes),
+                          [this, s, chat, mid, opts = media.options,
+                           extra = std::move(extra)](core::Result<wa::client::UploadedMedia> up) {
+                            if (s->removed) return;
+                            if (!up.ok()) {
+                              on_status(s, mid, "failed",
+                                        "media upload failed: " + up.status().message());
+                              return;
+                            }
+                            waproto::Message m = wa::client::make_media(*up, opts);
+                            m.MergeFrom(extra);  // the caption's contextInfo (mentions, reply)
+                            s->client->send(chat, m, mid);
+                          });
+}
+
+void SessionManager::await_offline_sync(const std::shared_ptr<Session>& s) {
+  if (s->offline_timer) return;
+  s->offline_timer = std::make_unique<net::steady_timer>(io_, kOfflineSyncWait);
+  std::weak_ptr<Session> weak = s;
+  s->offline_timer->async_wait([this, weak](const boost::system::error_code& ec) {
+    auto s = weak.lock();
+    if (ec || !s || s->removed || !s->offline_timer) return;
+    s->offline_timer.reset();
+    resend_queued(s);
+  });
+}
+
+void SessionManager::resend_queued(const std::shared_ptr<Session>& s) {
+  auto pending = std::make_shared<std::vector<storage::MessageRecord>>(std::move(s->resend));
+  s->resend.clear();
+  auto& storage = services_.storage();
+  const std::string sid = s->snap.id;
+  // The status changes of the offline backlog (receipts) were queued on this session's serial
+  // queue before this job, so the statuses read here include them.
+  serial(
+      s,
+      [&storage, sid, pending] {
+        std::vector<storage::MessageRecord> still_queued;
+        for (auto& m : *pending) {
+          auto now = storage.messages().find_outbound(sid, m.message_id);
+          if (!now.ok() || (*now && (*now)->status == "queued")) {
+            still_queued.push_back(std::move(m));
+          }
+        }
+        *pending = std::move(still_queued);
+      },
+      [this, s, pending] {
+        if (s->removed) return;
+        send_resends(s, std::move(*pending));
+      });
+}
+
+void SessionManager::send_resends(const std::shared_ptr<Session>& s,
+                                  std::vector<storage::MessageRecord> records) {
+  auto& storage = services_.storage();
+  for (const auto& m : records) {
+    auto plan = resend_plan(m);
+    if (!plan.ok()) {
+      on_status(s, m.message_id, "failed",
+                "not resendable after restart: " + plan.status().message());
+      continue;
+    }
+    if (!plan->media) {
+      s->client->send(m.chat_jid, plan->message, m.message_id);
+      continue;
+    }
+    // The file is read (and checked again) on the pool, then uploaded again: an upload of the
+    // earlier run may never have finished.
+    auto media = std::make_shared<OutgoingMedia>(std::move(*plan->media));
+    auto bytes = std::make_shared<core::Result<core::Bytes>>(core::Status::internal("not run"));
+    const std::string sid = s->snap.id;
+    const auto owner = s->snap.owner_id;
+    serial(
+        s,
+        [&storage, sid, owner, media, bytes] { *bytes = load_media(storage, sid, owner, *media); },
+        [this, s, m, media, bytes, extra = std::move(plan->message)]() mutable {
+          if (s->removed) return;
+          if (!bytes->ok()) {
+            on_status(s, m.message_id, "failed",
+                      "not resendable after restart: " + bytes->status().message());
+            return;
+          }
+          upload_and_send(s, m.chat_jid, m.message_id, *media, std::move(extra),
+                          std::move(**bytes));
+        });
+  }
 }
 
 void SessionManager::on_status(const std::shared_ptr<Session>& s, const std::string& message_id,

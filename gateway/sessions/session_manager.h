@@ -8,15 +8,23 @@
 //    returned once), then connects the client, which starts producing QR codes.
 //  * A session never linked within SESSION_TIMEOUT_HOURS of its creation is removed.
 //  * State machine: CREATING → CONNECTING → GENERATING_QR → CONNECTING → CONNECTED, and
-//    DISCONNECTED (with the client's classified reason) / LOGGED_OUT (terminal). Every change is
-//    persisted together with its `session-status` webhook in one DB transaction, then published
-//    on the live feed. The current QR and its expiry are kept in memory for the QR route.
-//  * send() records the outbound message as "queued" (with the caller's idempotency key) BEFORE
-//    it answers, then hands it to the client; the client's ack and the receipts move the record
-//    forward (sent/delivered/read/played/failed), each with its `message-status` webhook.
-//    Media messages (OutgoingMedia) read the uploaded file, upload it through the client, then
-//    send. Text messages still "queued" from an earlier run (accepted, never acked: the client's
-//    queue is in memory) are handed to the client again, same id, at the first login.
+//    DISCONNECTED (with the client's classified reason) / LOGGED_OUT (until re-linked). Every
+//    change is persisted together with its `session-status` webhook in one DB transaction, then
+//    published on the live feed. The current QR and its expiry are kept in memory for the QR route.
+//  * send() resolves what the message refers to (reply target, reacted / edited / revoked
+//    message: this session's messages table, in or out), records the outbound message as
+//    "queued" (with the caller's idempotency key and the final protobuf) BEFORE it answers, then
+//    hands it to the client; the client's ack and the receipts move the record forward
+//    (sent/delivered/read/played/failed), each with its `message-status` webhook. Media messages
+//    (OutgoingMedia) read the uploaded file, check its type fits, upload it through the client,
+//    then send. Messages of every type still "queued" from an earlier run (accepted, never acked:
+//    the client's queue is in memory) are handed to the client again, same id, at the first
+//    login once the server's offline backlog was processed (its delivery receipts mark messages
+//    that did reach the peer before the crash: those are not sent twice); media are read and
+//    uploaded again. Only a message the server took but whose receipt is not back yet can still
+//    reach a peer twice (same id, which WhatsApp clients deduplicate).
+//  * ensure_qr() on a LOGGED_OUT session clears its old device credentials and starts a fresh
+//    registration (a new QR), so a logged-out session can be linked again.
 //  * Inbound messages are recorded and their `new-message` webhook queued in one transaction.
 //    The record is deduplicated on (session, chat, id), so the client's at-least-once delivery
 //    never produces two webhooks.
@@ -105,24 +113,53 @@ nlohmann::json snapshot_json(const SessionSnapshot& s);
 // A media message: the uploaded file (POST /api/v1/media) to encrypt, upload and send.
 struct OutgoingMedia {
   std::string media_id;
+  std::string link;  // set by the parser for `link` media; the API turns it into media_id first
   wa::client::MediaKind kind = wa::client::MediaKind::kImage;
   wa::client::MediaOptions options;  // mimetype is taken from the stored (sniffed) type
   bool any_owner = false;            // admin caller: any uploaded file may be used
 };
 
+// Whether an upload of (sniffed) MIME type `mime` may be sent as `kind` (a video must be an
+// mp4, a sticker a webp…). Documents take every accepted upload.
+bool media_type_fits(wa::client::MediaKind kind, const std::string& mime);
+
+// What a reaction, edit or revoke refers to. Resolved against this session's messages table
+// before the message is queued: NotFound when the session neither sent nor received it.
+struct MessageTarget {
+  enum class Use { kReaction, kEdit, kRevoke };
+  Use use = Use::kReaction;
+  std::string message_id;
+  std::string text;  // the emoji ("" removes the reaction) or the new text of an edit
+};
+
 struct OutgoingMessage {
   std::optional<OutgoingMedia> media;
   std::string to_jid;
-  std::string type;  // "text"
+  // text, image, video, audio, document, sticker, location, contact, reaction, edit, revoke
+  std::string type;
+  // The public content (GET /api/v1/messages/:id shows it). Keys starting with '_' are private:
+  // send() adds "_wa" (the final waproto::Message, base64) and, for media, "_media" (what a
+  // resend after a restart needs to upload the file again).
   nlohmann::json body = nlohmann::json::object();
+  // The message. For media it holds only what the upload does not produce (the caption's
+  // contextInfo: mentions, reply); it is merged into make_media()'s result after the upload.
+  // For reaction / edit / revoke it is built by send() from `target`.
   waproto::Message message;
   std::optional<std::string> idempotency_key;
+  // Reply target: a message this session sent or received in this chat (contextInfo.stanzaId,
+  // participant and quotedMessage are filled in by send()). NotFound otherwise.
+  std::optional<std::string> quoted_id;
+  std::optional<MessageTarget> target;
 };
 
 struct SendOutcome {
   storage::MessageRecord record;
   bool duplicate = false;  // the idempotency key was used before: nothing was sent again
 };
+
+// How long a reconnected session waits for the server's end-of-offline-backlog marker before
+// resending messages a previous run left unacknowledged.
+inline constexpr std::chrono::seconds kOfflineSyncWait{10};
 
 class SessionManager {
  public:
@@ -156,7 +193,9 @@ class SessionManager {
   void logout(const std::string& id, std::function<void(core::Status)> done);
   void request_pair_code(const std::string& id, const std::string& phone,
                          std::function<void(core::Result<std::string>)> done);
-  // Restarts a stopped, unlinked client so it produces QR codes again.
+  // Restarts a stopped, unlinked client so it produces QR codes again. On a LOGGED_OUT session:
+  // wipes its old device (credentials, Signal state) and starts a fresh registration with a new
+  // client (CONNECTING, then GENERATING_QR with a new QR).
   void ensure_qr(const std::string& id);
 
   std::optional<SessionSnapshot> find(const std::string& id) const;
@@ -167,6 +206,11 @@ class SessionManager {
   std::vector<SessionSnapshot> list() const;
   std::vector<live::SessionView> views() const;
   size_t size() const { return sessions_.size(); }
+
+  // Since start: messages received (decrypted, before deduplication) and outbound messages the
+  // server acknowledged. For /metrics (superlight_messages_in_total / _out_total).
+  uint64_t messages_in() const { return messages_in_; }
+  uint64_t messages_out() const { return messages_out_; }
 
   // NotFound / FailedPrecondition (not connected) or the queued (or earlier, duplicate) record.
   void send(const std::string& id, OutgoingMessage message,
@@ -180,7 +224,9 @@ class SessionManager {
  private:
   friend struct Session;
   std::shared_ptr<Session> make_session(const storage::WaSession& row, const std::string& owner);
+  std::unique_ptr<wa::client::Client> make_client(Session& s);
   void connect(const std::shared_ptr<Session>& s);
+  void relink(const std::shared_ptr<Session>& s);
   void set_state(const std::shared_ptr<Session>& s, State state, std::string detail,
                  std::string reason);
   void publish_live();
@@ -194,6 +240,16 @@ class SessionManager {
   core::Result<std::vector<storage::MessageRecord>> queued_outbound(const std::string& session_id);
 
   void on_message(const std::shared_ptr<Session>& s, const wa::client::MessageEvent& e);
+  // Uploads `bytes`, builds the media message (plus `extra`: caption contextInfo) and sends it
+  // with id `mid`; an upload failure marks the message failed.
+  void upload_and_send(const std::shared_ptr<Session>& s, const std::string& chat,
+                       const std::string& mid, const OutgoingMedia& media, waproto::Message extra,
+                       core::Bytes bytes);
+  // Hands the messages a previous run left "queued" to the client again (first login).
+  // Resends once the offline backlog was processed (OfflineSyncEvent or kOfflineSyncWait).
+  void await_offline_sync(const std::shared_ptr<Session>& s);
+  void send_resends(const std::shared_ptr<Session>& s, std::vector<storage::MessageRecord> records);
+  void resend_queued(const std::shared_ptr<Session>& s);
   void on_status(const std::shared_ptr<Session>& s, const std::string& message_id,
                  const std::string& status, const std::optional<std::string>& error);
 
@@ -204,6 +260,8 @@ class SessionManager {
   live::LiveHub* hub_;
   Options options_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
+  uint64_t messages_in_ = 0;
+  uint64_t messages_out_ = 0;
   int creating_ = 0;  // reserved slots for creations in flight (MAX_SESSIONS)
   bool stopped_ = false;
 };

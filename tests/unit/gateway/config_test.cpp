@@ -172,5 +172,31 @@ TEST(Dotenv, RealEnvironmentWinsOverFile) {
   std::filesystem::remove_all(dir);
 }
 
+// Components that read their own settings (webhook delivery, URL policy) see .env values
+// through the environment; a variable set in the real environment keeps its value.
+TEST(Dotenv, ExportFillsOnlyUnsetVariables) {
+  auto dir = std::filesystem::temp_directory_path() / "sl-config-export-test";
+  std::filesystem::create_directories(dir);
+  auto file = dir / ".env";
+  {
+    std::ofstream out(file);
+    out << "SL_TEST_EXPORT_A=from-file\nSL_TEST_EXPORT_B=from-file\n";
+  }
+  ::unsetenv("SL_TEST_EXPORT_A");
+  ::setenv("SL_TEST_EXPORT_B", "from-env", 1);
+  ASSERT_TRUE(export_dotenv(file).ok());
+  EXPECT_STREQ(std::getenv("SL_TEST_EXPORT_A"), "from-file");
+  EXPECT_STREQ(std::getenv("SL_TEST_EXPORT_B"), "from-env");
+  EXPECT_TRUE(export_dotenv(dir / "missing.env").ok());
+  {
+    std::ofstream out(file);
+    out << "garbage\n";
+  }
+  EXPECT_FALSE(export_dotenv(file).ok());
+  ::unsetenv("SL_TEST_EXPORT_A");
+  ::unsetenv("SL_TEST_EXPORT_B");
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace gw::config
