@@ -17,6 +17,7 @@
 #include "gateway/metrics.h"
 #include "gateway/server_main.h"
 #include "gateway/webhooks/delivery_worker.h"
+#include "gateway/webhooks/metrics_binding.h"
 #include "gateway/webhooks/publisher.h"
 
 namespace gw::api {
@@ -65,6 +66,7 @@ core::Status install_messaging_components(ServeContext& ctx) {
                                      *c->settings, *c->policy, svc.clock(), svc.random()},
       delivery_options);
   CORE_RETURN_IF_ERROR(c->worker->start());
+  webhooks::register_webhook_metrics(ctx.metrics, *c->worker);
   c->publisher = std::make_unique<webhooks::WebhookPublisher>(
       svc.storage().db(), svc.storage().webhooks(), *c->settings,
       [worker = c->worker.get()] { worker->notify(); });

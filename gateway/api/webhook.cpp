@@ -123,7 +123,7 @@ void install_webhook_routes(http::Router& router, MessagingDeps& deps) {
 
   router.post(
       "/api/v1/webhook/replay",
-      [&services, &queries](const RequestPtr& req, Responder respond) {
+      [&services, &queries, &mgr](const RequestPtr& req, Responder respond) {
         nlohmann::json body;
         if (auto st = req->parse_json(body); !st.ok()) {
           respond(Response::error_for(*req, 400, "invalid_argument", st.message()));
@@ -136,6 +136,16 @@ void install_webhook_routes(http::Router& router, MessagingDeps& deps) {
         if (!p.is_admin() && !rr.session_id) {
           respond(Response::error_for(*req, 400, "invalid_argument", "sessionId is required."));
           return;
+        }
+        // The auth middleware already checked the named session; this second check keeps the
+        // route safe on its own (replay re-sends another session's events otherwise).
+        if (rr.session_id && !p.is_admin()) {
+          auto s = mgr.find(*rr.session_id);
+          if (!s || !auth::can_access_session(p, *rr.session_id, s->owner_id)) {
+            respond(Response::error_for(*req, 404, "not_found",
+                                        "Session " + *rr.session_id + " not found."));
+            return;
+          }
         }
         auto from = time_field(body, "from");
         auto to = time_field(body, "to");

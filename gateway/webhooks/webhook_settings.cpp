@@ -56,8 +56,14 @@ core::Status WebhookSettings::set_url(const std::string& session_id,
                                       const std::optional<std::string>& url) {
   std::optional<std::string> normalised;
   if (url) {
-    CORE_ASSIGN_OR_RETURN(ParsedUrl parsed, policy_.check_for_save(*url));
-    normalised = parsed.url;
+    auto parsed = policy_.check_for_save(*url);
+    if (!parsed.ok() && parsed.status().code() == core::StatusCode::kNotFound) {
+      // An unresolvable host is a bad URL from the caller's point of view, not a missing
+      // resource: the route answers 400.
+      return core::Status::invalid_argument("webhook URL refused: " + parsed.status().message());
+    }
+    if (!parsed.ok()) return parsed.status();
+    normalised = parsed->url;
   }
   CORE_ASSIGN_OR_RETURN(std::optional<storage::WaSession> s, sessions_.find(session_id));
   if (!s) return core::Status::not_found("no session " + session_id);

@@ -356,6 +356,22 @@ test(`gateway + simulator + Baileys end to end (${describeDatabase()})`, { timeo
       assert.equal(new Set(ids).size, ids.length, 'no event delivered twice');
       assert.deepEqual(peer.problems(), [], 'no decryption problems on the peer');
     });
+
+    await t.test('/metrics: sessions by state, messages in and out, webhook queue, HTTP', async () => {
+      const r = await gw.api.get('/metrics');
+      assert.equal(r.status, 200);
+      const value = (name) => {
+        const line = r.text.split('\n').find((l) => l.startsWith(name + ' '));
+        return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : NaN;
+      };
+      assert.match(r.text, /^superlight_sessions\{state="CONNECTED"\} 1$/m);
+      assert.match(r.text, /^superlight_sessions\{state="LOGGED_OUT"\} 0$/m);
+      assert.ok(value('superlight_messages_out_total') >= 10, 'messages out counted');
+      assert.ok(value('superlight_messages_in_total') >= 1, 'the reply counted in');
+      assert.match(r.text, /^superlight_webhook_queue_depth \d+/m);
+      assert.match(r.text, /^superlight_webhook_lag_seconds /m);
+      assert.match(r.text, /^superlight_http_request_duration_seconds_bucket\{/m);
+    });
   } catch (e) {
     if (gw) console.error(gw.output().slice(-20000));
     throw e;

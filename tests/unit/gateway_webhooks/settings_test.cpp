@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-
 #include "gateway/metrics.h"
 #include "gateway/webhooks/metrics_binding.h"
 #include "tests/unit/gateway_webhooks/fixture.h"
@@ -47,6 +46,9 @@ TEST_F(SettingsTest, SetUrlChecksPolicyAndKeepsSecret) {
             core::StatusCode::kInvalidArgument);
   EXPECT_EQ(settings_->set_url("zz", std::string("http://127.0.0.1/")).code(),
             core::StatusCode::kNotFound);
+  // A host that does not resolve is the caller's mistake (400), not a missing session (404).
+  EXPECT_EQ(settings_->set_url("s1", std::string("http://no-such-host.invalid/x")).code(),
+            core::StatusCode::kInvalidArgument);
 
   // Without the override, the save-time check refuses private targets.
   UrlPolicy strict;
@@ -108,9 +110,24 @@ TEST_F(SettingsTest, FromEnvironment) {
   EXPECT_FALSE(DeliveryOptions::from_environment().ok());
   ::setenv("WEBHOOK_RETRY_HORIZON_HOURS", "12h", 1);
   EXPECT_FALSE(DeliveryOptions::from_environment().ok());
+  // A fraction the configuration check accepts must not stop the worker.
+  ::setenv("WEBHOOK_RETRY_HORIZON_HOURS", "0.5", 1);
+  ASSERT_TRUE(DeliveryOptions::from_environment().ok());
+  EXPECT_EQ(DeliveryOptions::from_environment()->backoff.horizon, std::chrono::minutes(30));
   ::unsetenv("WEBHOOK_RETRY_HORIZON_HOURS");
   EXPECT_EQ(DeliveryOptions::from_environment()->backoff.horizon, std::chrono::hours(24));
   EXPECT_NE(DeliveryOptions::from_environment()->version, "0.0.0");
+
+  ::setenv("WEBHOOK_RETRY_MAX_DELAY_SECONDS", "4", 1);
+  auto capped = DeliveryOptions::from_environment();
+  ASSERT_TRUE(capped.ok());
+  EXPECT_EQ(capped->backoff.cap, std::chrono::seconds(4));
+  EXPECT_LE(capped->backoff.base, std::chrono::milliseconds(capped->backoff.cap));
+  for (const char* bad : {"0", "601", "abc", "4s"}) {
+    ::setenv("WEBHOOK_RETRY_MAX_DELAY_SECONDS", bad, 1);
+    EXPECT_FALSE(DeliveryOptions::from_environment().ok()) << bad;
+  }
+  ::unsetenv("WEBHOOK_RETRY_MAX_DELAY_SECONDS");
 }
 
 TEST_F(SettingsTest, PublishJoinsTheCallersTransaction) {
