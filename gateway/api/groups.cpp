@@ -42,6 +42,24 @@ core::Result<std::string> group_jid(std::string_view raw) {
   return std::string(id) + std::string(kSuffix);
 }
 
+// The session's client and the route's group JID (`:jid`), or the response to send instead.
+struct GroupTarget {
+  SessionClient ctx;
+  std::string jid;
+};
+GroupTarget group_target(MessagingDeps& deps, const http::Request& req) {
+  GroupTarget t{session_client(deps, req), {}};
+  if (!t.ctx.ok()) return t;
+  auto jid = group_jid(req.param("jid"));
+  if (!jid.ok()) {
+    t.ctx.client = nullptr;
+    t.ctx.status_response = Response::from_status(req, jid.status());
+    return t;
+  }
+  t.jid = std::move(*jid);
+  return t;
+}
+
 core::Result<std::vector<std::string>> participant_list(const nlohmann::json& body, size_t min) {
   auto it = body.find("participants");
   if (it == body.end() || !it->is_array()) {
@@ -155,14 +173,14 @@ void install_groups_routes(http::Router& router, MessagingDeps& deps) {
   router.get(
       "/api/v1/groups/:jid",
       [&deps](const RequestPtr& req, Responder respond) {
-        auto ctx = session_client(deps, *req);
+        auto target = group_target(deps, *req);
+        auto& ctx = target.ctx;
+        const std::string& jid = target.jid;
         if (!ctx.ok()) return respond(ctx.status_response);
-        auto jid = group_jid(req->param("jid"));
-        if (!jid.ok()) return respond(Response::from_status(*req, jid.status()));
         auto shared = share(std::move(respond));
         ctx.client->group_metadata(
-            *jid, true,
-            [req, shared, jid = *jid, client = ctx.client](core::Result<wa::client::GroupInfo> g) {
+            jid, true,
+            [req, shared, jid, client = ctx.client](core::Result<wa::client::GroupInfo> g) {
               if (!g.ok()) return (*shared)(client_error(*req, g.status(), "Group " + jid));
               (*shared)(Response::json(200, {{"status", "success"}, {"group", group_json(*g)}}));
             });
@@ -172,10 +190,10 @@ void install_groups_routes(http::Router& router, MessagingDeps& deps) {
   router.post(
       "/api/v1/groups/:jid/participants",
       [&deps](const RequestPtr& req, Responder respond) {
-        auto ctx = session_client(deps, *req);
+        auto target = group_target(deps, *req);
+        auto& ctx = target.ctx;
+        const std::string& jid = target.jid;
         if (!ctx.ok()) return respond(ctx.status_response);
-        auto jid = group_jid(req->param("jid"));
-        if (!jid.ok()) return respond(Response::from_status(*req, jid.status()));
         nlohmann::json body;
         if (auto st = req->parse_json(body); !st.ok() || !body.is_object()) {
           return respond(
@@ -197,8 +215,8 @@ void install_groups_routes(http::Router& router, MessagingDeps& deps) {
         const std::string action_name = action_it->get<std::string>();
         const size_t count = participants->size();
         ctx.client->update_group_participants(
-            *jid, *action, *participants,
-            [req, shared, &deps, jid = *jid, action_name, count, sid = ctx.session_id,
+            jid, *action, *participants,
+            [req, shared, &deps, jid, action_name, count, sid = ctx.session_id,
              client = ctx.client](core::Result<std::vector<std::pair<std::string, int>>> r) {
               if (!r.ok()) return (*shared)(client_error(*req, r.status(), "Group " + jid));
               nlohmann::json results = nlohmann::json::array();
@@ -217,13 +235,13 @@ void install_groups_routes(http::Router& router, MessagingDeps& deps) {
   router.post(
       "/api/v1/groups/:jid/leave",
       [&deps](const RequestPtr& req, Responder respond) {
-        auto ctx = session_client(deps, *req);
+        auto target = group_target(deps, *req);
+        auto& ctx = target.ctx;
+        const std::string& jid = target.jid;
         if (!ctx.ok()) return respond(ctx.status_response);
-        auto jid = group_jid(req->param("jid"));
-        if (!jid.ok()) return respond(Response::from_status(*req, jid.status()));
         auto shared = share(std::move(respond));
-        ctx.client->leave_group(*jid, [req, shared, &deps, jid = *jid, sid = ctx.session_id,
-                                       client = ctx.client](core::Status st) {
+        ctx.client->leave_group(jid, [req, shared, &deps, jid, sid = ctx.session_id,
+                                      client = ctx.client](core::Status st) {
           if (!st.ok()) return (*shared)(client_error(*req, st, "Group " + jid));
           deps.activity.record_request(*req, "leave", "group", jid, {{"sessionId", sid}});
           (*shared)(Response::json(200, {{"status", "success"}, {"message", "Left group " + jid}}));
