@@ -44,7 +44,7 @@ void send_one(sessions::SessionManager& mgr, const RequestPtr& req, Responder re
   }
   auto s = mgr.find(session_id);
   if (!s || !auth::can_access_session(auth::principal_of(*req), session_id, s->owner_id) ||
-      s->state != sessions::State::kConnected) {
+      !sessions::accepts_messages(*s)) {
     respond(Response::error_for(*req, 404, "not_found",
                                 "Session " + session_id + " not found or not connected."));
     return;

@@ -46,7 +46,7 @@ void install_message_delete_route(http::Router& router, MessagingDeps& deps) {
         }
         auto s = mgr.find(sid);
         if (!s || !auth::can_access_session(auth::principal_of(*req), sid, s->owner_id) ||
-            s->state != sessions::State::kConnected) {
+            !sessions::accepts_messages(*s)) {
           respond(Response::error_for(*req, 404, "not_found",
                                       "Session " + sid + " not found or not connected."));
           return;

@@ -152,7 +152,7 @@ void install_messages_routes(http::Router& router, MessagingDeps& deps) {
         }
         auto s = mgr.find(*session_id);
         if (!s || !auth::can_access_session(auth::principal_of(*req), *session_id, s->owner_id) ||
-            s->state != sessions::State::kConnected) {
+            !sessions::accepts_messages(*s)) {
           respond(Response::error_for(*req, 404, "not_found",
                                       "Session " + *session_id + " not found or not connected."));
           return;

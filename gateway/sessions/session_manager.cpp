@@ -146,6 +146,8 @@ struct SessionManager::Session final : wa::client::EventHandler {
     if (!t) return;
     auto s = self.lock();
     if (!s || removed) return;
+    snap.reconnecting =
+        e.state == wa::client::ConnectionState::kDisconnected && e.reconnect_in.count() > 0;
     if (t->state == State::kConnected) {
       ever_linked = true;
       snap.paired = true;
@@ -516,6 +518,12 @@ std::optional<SessionSnapshot> SessionManager::find(const std::string& id) const
   auto it = sessions_.find(id);
   if (it == sessions_.end() || it->second->removed) return std::nullopt;
   return it->second->snap;
+}
+
+bool accepts_messages(const SessionSnapshot& s) {
+  return s.state == State::kConnected ||
+         (s.paired &&
+          (s.state == State::kConnecting || (s.state == State::kDisconnected && s.reconnecting)));
 }
 
 std::shared_ptr<wa::client::Client> SessionManager::connected_client(const std::string& id) const {
@@ -1008,7 +1016,7 @@ bool media_type_fits(wa::client::MediaKind kind, const std::string& mime) {
 void SessionManager::send(const std::string& id, OutgoingMessage message,
                           std::function<void(core::Result<SendOutcome>)> done) {
   auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second->removed || it->second->snap.state != State::kConnected) {
+  if (it == sessions_.end() || it->second->removed || !accepts_messages(it->second->snap)) {
     done(core::Status::not_found("Session " + id + " not found or not connected."));
     return;
   }
@@ -1062,8 +1070,15 @@ void SessionManager::send(const std::string& id, OutgoingMessage message,
         const bool send_now = !out.duplicate && !s->removed;
         const std::string chat = out.record.chat_jid;
         const std::string mid = out.record.message_id;
+        std::optional<storage::MessageRecord> later;
+        if (send_now && s->snap.state != State::kConnected) later = out.record;
         done(std::move(out));
         if (!send_now) return;
+        if (later) {
+          // Away: sent after the next login with the messages an earlier run left queued.
+          s->resend.push_back(std::move(*later));
+          return;
+        }
         if (!job->msg.media) {
           s->client->send(chat, job->msg.message, mid);
           return;

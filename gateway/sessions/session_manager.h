@@ -107,8 +107,14 @@ struct SessionSnapshot {
   std::string jid;    // own device JID once linked
   long long created_at = 0;
   bool paired = false;
+  bool reconnecting = false;  // DISCONNECTED with a reconnect scheduled (not a terminal stop)
 };
 nlohmann::json snapshot_json(const SessionSnapshot& s);
+
+// Whether send() takes a message for the session: CONNECTED, or linked and only temporarily
+// away (CONNECTING / DISCONNECTED with a reconnect under way). Messages taken while away are
+// persisted as "queued" and sent after the next login, like those of an earlier run.
+bool accepts_messages(const SessionSnapshot& s);
 
 // A media message: the uploaded file (POST /api/v1/media) to encrypt, upload and send.
 struct OutgoingMedia {
@@ -212,7 +218,7 @@ class SessionManager {
   uint64_t messages_in() const { return messages_in_; }
   uint64_t messages_out() const { return messages_out_; }
 
-  // NotFound / FailedPrecondition (not connected) or the queued (or earlier, duplicate) record.
+  // NotFound (unknown, or !accepts_messages) or the queued (or earlier, duplicate) record.
   void send(const std::string& id, OutgoingMessage message,
             std::function<void(core::Result<SendOutcome>)> done);
 

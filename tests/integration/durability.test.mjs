@@ -1,6 +1,7 @@
 // Durability acceptance: with the webhook receiver DOWN, 500 text messages are accepted for a
 // Baileys peer; the session's connection is dropped by the simulator right after the first
-// batch (messages accepted while connected wait in the queue through a reconnect), the server is
+// batch (messages accepted while connected wait in the queue through a reconnect, and a batch
+// is accepted while the session is DISCONNECTED/CONNECTING), the server is
 // killed with SIGKILL in the middle of the sending, and restarted:
 //   * the session reconnects WITHOUT a new QR;
 //   * the peer receives every accepted messageId exactly once (counted by id and by body);
@@ -82,9 +83,18 @@ test('500 messages survive a disconnect and kill -9; every event is delivered af
     const marks = { drop: peer.mark() };
     const drop = await sim.control('POST', '/control/faults', { kind: 'drop', phone: GW_PHONE });
     assert.equal(drop.status, 200, JSON.stringify(drop.json));
-    // Batches 1 and 2 as soon as the session takes them again.
-    for (const from of [BATCH, 2 * BATCH]) {
-      const r = await sendBatchWhenConnected(from);
+    // Batch 1 while the session is away (DISCONNECTED / CONNECTING, reconnect under way): a
+    // linked session takes messages then too; they wait in the database for the next login.
+    const away = await waitFor('the session notices the drop', async () => {
+      const r = await api.get(`/api/v1/sessions/${SESSION}`);
+      return r.json?.status && r.json.status !== 'CONNECTED' ? r.json.status : null;
+    }, 10000, 10);
+    const r1 = await sendBatch(BATCH);
+    assert.equal(r1.status, 200, `accepted while ${away}: ${r1.text}`);
+    assert.equal(r1.json.filter((x) => x.status === 'success').length, BATCH, r1.text);
+    // Batch 2 as soon as the session takes it (it does at once, connected or not).
+    {
+      const r = await sendBatchWhenConnected(2 * BATCH);
       assert.equal(r.json.filter((x) => x.status === 'success').length, BATCH, r.text);
     }
     // Batch 3 is accepted, then SIGKILL while the server is still sending the queue (and while
