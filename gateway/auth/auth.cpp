@@ -77,6 +77,7 @@ AuthOptions AuthOptions::from_config(const config::Config& config) {
   o.admin_dashboard_password = config.admin_dashboard_password;
   o.master_api_key = config.master_api_key;
   o.https = config.https;
+  o.token_rate_per_minute = static_cast<uint32_t>(config.token_rate_limit_per_minute);
   return o;
 }
 

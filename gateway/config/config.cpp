@@ -264,6 +264,10 @@ core::Result<Config> load(const EnvLookup& env) {
   CORE_RETURN_IF_ERROR(read_int(env, "RATE_LIMIT_PER_MINUTE", 0, 1000000,
                                 "a whole number from 0 (off) to 1000000", i));
   c.rate_limit_per_minute = static_cast<int>(i);
+  i = c.token_rate_limit_per_minute;
+  CORE_RETURN_IF_ERROR(read_int(env, "TOKEN_RATE_LIMIT_PER_MINUTE", 0, 1000000,
+                                "a whole number from 0 (off) to 1000000", i));
+  c.token_rate_limit_per_minute = static_cast<int>(i);
 
   read_string(env, "LOG_LEVEL", c.log_level);
   c.log_level = lower(c.log_level.empty() ? "info" : c.log_level);

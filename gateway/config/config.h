@@ -57,6 +57,7 @@ struct Config {
   int keep_alive_timeout_seconds = 30;  // idle keep-alive connections
   int shutdown_grace_seconds = 10;
   int rate_limit_per_minute = 100;  // per IP, as the seed (0 = off)
+  int token_rate_limit_per_minute = 600;  // per session token / master key (0 = off)
 
   // --- logging ---
   std::string log_level = "info";

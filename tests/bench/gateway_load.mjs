@@ -20,9 +20,9 @@
 // Every process it starts is killed on exit (normal, error or signal). It exits non-zero with a
 // one-line reason when the server (or simulator) fails to start or a phase cannot proceed.
 //
-// Why several sessions for the send phase: every bearer token has its own token bucket
-// (600 requests/minute, not configurable), so the load is spread round-robin over --sessions
-// tokens; any 429 left is reported as "limited" and excluded from latency percentiles.
+// The server runs with RATE_LIMIT_PER_MINUTE=0 and TOKEN_RATE_LIMIT_PER_MINUTE=0; the load is
+// still spread round-robin over --sessions tokens (many senders, as in production); any 429 is
+// reported as "limited" and excluded from latency percentiles.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -214,7 +214,7 @@ async function startServer(bin, { maxSessions, sim, extraEnv = {} }) {
     HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', MASTER_API_KEY: master,
     DATABASE_URL: `sqlite://${join(dir, 'db.sqlite')}`, DATA_DIR: dir,
     TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-    MAX_SESSIONS: String(maxSessions), RATE_LIMIT_PER_MINUTE: '0', MAX_CONNECTIONS: '4096',
+    MAX_SESSIONS: String(maxSessions), RATE_LIMIT_PER_MINUTE: '0', TOKEN_RATE_LIMIT_PER_MINUTE: '0', MAX_CONNECTIONS: '4096',
     DASHBOARD_DIR: join(dir, 'no-dashboard'),
     ...extraEnv,
   };

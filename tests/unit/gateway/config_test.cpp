@@ -56,6 +56,7 @@ TEST(Config, ReadsValues) {
                      {"WA_NOISE_ROOT_KEY", std::string(64, 'A')},
                      {"DATABASE_URL", "postgresql://u:p@db/sl"},
                      {"MAX_UPLOAD_MB", "100"},
+                     {"TOKEN_RATE_LIMIT_PER_MINUTE", "0"},
                      {"DATA_DIR", "/var/lib/sl"}});
   ASSERT_TRUE(c.ok()) << c.status().to_string();
   EXPECT_EQ(c->port, 8080);
@@ -71,6 +72,9 @@ TEST(Config, ReadsValues) {
   EXPECT_EQ(c->wa_noise_root_key, std::string(64, 'a'));
   EXPECT_EQ(c->max_upload_mb, 100u);
   EXPECT_EQ(c->upload_dir(), std::filesystem::path("/var/lib/sl/tmp/uploads"));
+  EXPECT_EQ(c->token_rate_limit_per_minute, 0);
+  EXPECT_FALSE(load_map({{"TOKEN_RATE_LIMIT_PER_MINUTE", "-1"}}).ok());
+  EXPECT_EQ(load_map({})->token_rate_limit_per_minute, 600);
 }
 
 TEST(Config, OneClearLinePerBadValue) {
