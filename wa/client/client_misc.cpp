@@ -1,6 +1,8 @@
 // Presence, chat state, read receipts, media upload/download and group management.
 #include <nlohmann/json.hpp>
 
+#include <charconv>
+
 #include "core/encoding.h"
 #include "wa/client/client_impl.h"
 
@@ -183,17 +185,23 @@ void Client::update_group_participants(
   for (const auto& j : jids) op.add_child(Node("participant", {{"jid", j}}));
   I.groups_.erase(group);
   I.skdm_sent_.erase(group);
-  I.send_iq(make_iq("", group, "set", "w:g2", {std::move(op)}), [tag, done = std::move(done)](
-                                                                    core::Result<Node> r) {
-    if (!r.ok()) return done(r.status());
-    std::vector<std::pair<std::string, int>> out;
-    if (const Node* res = r->child(tag)) {
-      for (const Node* p : res->children("participant")) {
-        out.emplace_back(p->attr_or("jid", ""), std::atoi(p->attr_or("error", "0").c_str()));
-      }
-    }
-    done(std::move(out));
-  });
+  I.send_iq(make_iq("", group, "set", "w:g2", {std::move(op)}),
+            [tag, done = std::move(done)](core::Result<Node> r) {
+              if (!r.ok()) return done(r.status());
+              std::vector<std::pair<std::string, int>> out;
+              if (const Node* res = r->child(tag)) {
+                for (const Node* p : res->children("participant")) {
+                  // No error attribute means success; a value that is not a number is not a
+                  // success.
+                  const std::string e = p->attr_or("error", "0");
+                  int code = 0;
+                  auto [end, ec] = std::from_chars(e.data(), e.data() + e.size(), code);
+                  if (ec != std::errc() || end != e.data() + e.size()) code = 500;
+                  out.emplace_back(p->attr_or("jid", ""), code);
+                }
+              }
+              done(std::move(out));
+            });
 }
 
 void Client::leave_group(const std::string& group, std::function<void(core::Status)> done) {
