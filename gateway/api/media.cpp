@@ -147,17 +147,28 @@ void install_media_routes(http::Router& router, MessagingDeps& deps, std::filesy
 
   router.get(
       "/api/v1/media/:id",
-      [&services](const RequestPtr& req, Responder respond) {
+      [&services, &mgr = deps.sessions](const RequestPtr& req, Responder respond) {
         const std::string id(req->param("id"));
         services.run_blocking(
             [&services, id] { return services.storage().media().find(id); },
-            [req, id, respond = std::move(respond)](
+            [req, id, &mgr, respond = std::move(respond)](
                 core::Result<std::optional<storage::MediaFile>> r) mutable {
               if (!r.ok()) {
                 respond(Response::from_status(*req, r.status()));
                 return;
               }
-              if (!*r || !may_use_media(auth::principal_of(*req), **r)) {
+              // Back on the network thread: the session owners come from the manager.
+              const auth::Principal& p = auth::principal_of(*req);
+              auto owner_of = [&mgr](const std::string& sid) -> std::optional<std::string> {
+                auto s = mgr.find(sid);
+                return s ? s->owner_id : std::nullopt;
+              };
+              std::optional<std::string> token_owner, media_owner;
+              if (p.kind == auth::Principal::Kind::kSessionToken) {
+                token_owner = owner_of(p.session_scope);
+              }
+              if (*r && (*r)->session_id) media_owner = owner_of(*(*r)->session_id);
+              if (!*r || !may_use_media(p, **r, token_owner, media_owner)) {
                 respond(Response::error_for(*req, 404, "not_found", "Media " + id + " not found."));
                 return;
               }
@@ -185,12 +196,18 @@ void install_media_routes(http::Router& router, MessagingDeps& deps, std::filesy
       http::RouteOptions().auth_tag("token-or-login").seed());
 }
 
-bool may_use_media(const auth::Principal& p, const storage::MediaFile& m) {
+bool may_use_media(const auth::Principal& p, const storage::MediaFile& m,
+                   const std::optional<std::string>& token_session_owner,
+                   const std::optional<std::string>& media_session_owner) {
   if (p.is_admin()) return true;
   if (p.kind == auth::Principal::Kind::kSessionToken) {
-    return m.session_id && *m.session_id == p.session_scope;
+    return (m.session_id && *m.session_id == p.session_scope) ||
+           (m.owner_id && token_session_owner && *m.owner_id == *token_session_owner);
   }
-  if (p.is_user()) return m.owner_id && *m.owner_id == p.user_id;
+  if (p.is_user()) {
+    return (m.owner_id && *m.owner_id == p.user_id) ||
+           (media_session_owner && *media_session_owner == p.user_id);
+  }
   return false;
 }
 

@@ -107,8 +107,13 @@ void install_media_routes(http::Router& router, MessagingDeps& deps, std::filesy
 // The MIME type of an upload from its first bytes (and, for OOXML/OLE containers, the file
 // name's extension); nullopt when it is not one of the accepted types.
 std::optional<std::string> sniff_media_type(const core::Bytes& head, const std::string& filename);
-// Uploaded media belong to the uploading session token / user; admins may use everything.
-bool may_use_media(const auth::Principal& p, const storage::MediaFile& m);
+// Uploaded media belong to the uploading session token / user, and so to the session's owner
+// and the owner's sessions (the rule the send path applies); admins may use everything.
+// `token_session_owner`: the owner of the caller token's session; `media_session_owner`: the
+// owner of the session the file was uploaded with (both looked up by the caller).
+bool may_use_media(const auth::Principal& p, const storage::MediaFile& m,
+                   const std::optional<std::string>& token_session_owner = std::nullopt,
+                   const std::optional<std::string>& media_session_owner = std::nullopt);
 
 inline constexpr size_t kMaxTextLength = 4096;
 inline constexpr size_t kMaxMessagesPerRequest = 100;

@@ -153,6 +153,15 @@ TEST_F(MediaFetchTest, StoresLikeAnUploadWhenAllowed) {
   EXPECT_TRUE(api::may_use_media(token, m));
   token.session_scope = "s2";
   EXPECT_FALSE(api::may_use_media(token, m));
+  // Another session of the same owner may use it (as the send path allows), a stranger's not.
+  EXPECT_TRUE(api::may_use_media(token, m, user_ids_.at(0)));
+  EXPECT_FALSE(api::may_use_media(token, m, std::string("someone-else")));
+  // A file uploaded with a session's token belongs to that session's owner too.
+  storage::MediaFile by_token = m;
+  by_token.owner_id.reset();
+  EXPECT_FALSE(api::may_use_media(user("u1"), by_token));
+  EXPECT_TRUE(api::may_use_media(user("u1"), by_token, std::nullopt, user_ids_.at(0)));
+  EXPECT_FALSE(api::may_use_media(user("u2"), by_token, std::nullopt, user_ids_.at(0)));
 }
 
 TEST_F(MediaFetchTest, AsyncFetchAnswersThroughPost) {

@@ -33,7 +33,6 @@ constexpr Profile kSessionA = {true, true, false, false, true, false, false, tru
 constexpr Profile kAnyCredential = {true, true, true, false, true, true, false, true};
 constexpr Profile kTokenOfA = {false, false, false, false, true, false, false, true};
 constexpr Profile kCreator = {true, true, true, false, false, false, false, true};
-constexpr Profile kOwnerMedia = {true, true, false, false, false, false, false, true};
 
 struct World {
   Login admin, owner, other;
@@ -196,9 +195,11 @@ class RbacMatrixTest : public SecurityTest {
       h.content_type = m.content_type();
       return h;
     });
-    r.emplace_back("GET", "/api/v1/media/:id", kOwnerMedia,
+    r.emplace_back("GET", "/api/v1/media/:id", kSessionA,
                    [](World& w) { return req("GET", "/api/v1/media/" + w.media_id); });
     r.back().hides_with_404 = true;
+    // Uploaded by the owner's cookie: the owner's session A token may use it (as a send on A
+    // may), session B's token (another owner) may not.
     r.back().note = "media uploaded by the owner's cookie (no session recorded)";
     // --- webhook ---
     r.emplace_back("POST", "/api/v1/webhook", kSessionA, [sa](World& w) {
