@@ -406,6 +406,22 @@ core::Result<std::optional<MessageRecord>> MessageRepository::find_by_idempotenc
       });
 }
 
+core::Result<std::vector<MessageRecord>> MessageRepository::queued_outbound(
+    const std::string& session_id) {
+  return db_.query<std::vector<MessageRecord>>(
+      "loading queued messages",
+      [&](soci::session& sql) -> core::Result<std::vector<MessageRecord>> {
+        std::vector<MessageRecord> out;
+        soci::rowset<soci::row> rows =
+            (sql.prepare << std::string("SELECT ") + kMessageCols +
+                                " FROM messages WHERE session_id = :s AND direction = 'out' AND "
+                                "status = 'queued' ORDER BY id",
+             soci::use(session_id));
+        for (const auto& r : rows) out.push_back(message_from_row(r));
+        return out;
+      });
+}
+
 core::Result<std::vector<MessageRecord>> MessageRepository::list_chat(const std::string& session_id,
                                                                       const std::string& chat_jid,
                                                                       long long before_ts,

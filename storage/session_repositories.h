@@ -120,6 +120,8 @@ class MessageRepository {
   core::Result<std::vector<MessageRecord>> list_chat(const std::string& session_id,
                                                      const std::string& chat_jid,
                                                      long long before_ts, int limit);
+  // Outbound messages of the session still "queued" (accepted, never acked), oldest first.
+  core::Result<std::vector<MessageRecord>> queued_outbound(const std::string& session_id);
   core::Result<std::vector<MessageStatusChange>> history(long long row_id);
   core::Result<long long> count(const std::string& session_id);
 

@@ -59,6 +59,17 @@ class SqlDeviceStore::SqlTransaction final : public wa::store::OverlayTransactio
 SqlDeviceStore::SqlDeviceStore(Database& db, const SecretBox& box, std::string session_id)
     : db_(db), box_(box), session_id_(std::move(session_id)) {}
 
+core::Status SqlDeviceStore::wipe() {
+  return db_.transaction("wiping device state", [&](soci::session& sql) {
+    for (const char* table : {"device_credentials", "signal_identities", "signal_sessions",
+                              "signal_pre_keys", "signal_signed_pre_keys", "signal_sender_keys",
+                              "lid_mappings", "contacts", "message_secrets"}) {
+      sql << "DELETE FROM " + std::string(table) + " WHERE session_id = :s", soci::use(session_id_);
+    }
+    return core::Status();
+  });
+}
+
 std::unique_ptr<wa::store::Transaction> SqlDeviceStore::begin() {
   return std::make_unique<SqlTransaction>(*this);
 }

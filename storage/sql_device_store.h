@@ -84,6 +84,10 @@ class SqlDeviceStore final : public wa::store::DeviceStore {
   core::Result<std::optional<core::Bytes>> load_message_secret(
       const std::string& message_id) override;
 
+  // Forgets the device: credentials, Signal state, LID map, contacts and message secrets of this
+  // session, in one transaction (re-linking a logged-out session). Messages and tokens stay.
+  core::Status wipe();
+
   // Writes a whole write set (used by the transaction's commit; public for tests).
   core::Status write(soci::session& sql, const wa::store::SignalWriteSet& writes);
 

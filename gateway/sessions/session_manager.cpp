@@ -283,7 +283,7 @@ core::Status SessionManager::start() {
     if (s->snap.state == State::kLoggedOut) continue;  // credentials are void: stay put
     s->persisted_state = s->snap.state;
     if (s->ever_linked) {
-      auto queued = queued_outbound(row.id);
+      auto queued = services_.storage().messages().queued_outbound(row.id);
       if (queued.ok()) {
         s->resend = std::move(*queued);
       } else {
@@ -299,31 +299,6 @@ core::Status SessionManager::start() {
   }
   logger()->info("restored {} session(s)", rows.size());
   return core::Status();
-}
-
-core::Result<std::vector<storage::MessageRecord>> SessionManager::queued_outbound(
-    const std::string& session_id) {
-  // MessageRepository has no status query yet; this reads the few columns a resend needs.
-  std::vector<storage::MessageRecord> out;
-  core::Status st = services_.storage().db().run("queued messages", [&](soci::session& sql) {
-    soci::rowset<soci::row> rows =
-        (sql.prepare << "SELECT chat_jid, message_id, type, body FROM messages WHERE "
-                        "session_id = :s AND direction = 'out' AND status = 'queued' ORDER BY id",
-         soci::use(session_id));
-    for (const auto& r : rows) {
-      storage::MessageRecord m;
-      m.session_id = session_id;
-      m.direction = "out";
-      m.chat_jid = r.get<std::string>(0);
-      m.message_id = r.get<std::string>(1);
-      m.type = r.get<std::string>(2);
-      m.body_json = r.get<std::string>(3);
-      out.push_back(std::move(m));
-    }
-    return core::Status();
-  });
-  if (!st.ok()) return st;
-  return out;
 }
 
 void SessionManager::stop() {
@@ -373,24 +348,13 @@ void SessionManager::relink(const std::shared_ptr<Session>& s) {
   if (s->relinking || s->removed || stopped_) return;
   s->relinking = true;
   s->client->disconnect();
-  auto& db = services_.storage().db();
-  const std::string id = s->snap.id;
   auto wiped = std::make_shared<core::Status>();
   serial(
       s,
-      [&db, id, wiped] {
-        // Everything the old device was: its credentials (a fresh registration makes new
-        // ones), Signal state, LID map, contacts and message secrets. Messages and tokens stay.
-        *wiped = db.transaction("relink session", [&](soci::session& sql) {
-          for (const char* table :
-               {"device_credentials", "signal_identities", "signal_sessions", "signal_pre_keys",
-                "signal_signed_pre_keys", "signal_sender_keys", "lid_mappings", "contacts",
-                "message_secrets"}) {
-            sql << "DELETE FROM " + std::string(table) + " WHERE session_id = :s", soci::use(id);
-          }
-          return core::Status();
-        });
-      },
+      // Everything the old device was: its credentials (a fresh registration makes new ones),
+      // Signal state, LID map, contacts and message secrets. Messages and tokens stay. The job
+      // holds the session (and so its store) until `then` ran.
+      [store = s->store.get(), wiped] { *wiped = store->wipe(); },
       [this, s, wiped] {
         s->relinking = false;
         if (s->removed || stopped_) return;

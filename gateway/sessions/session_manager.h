@@ -242,8 +242,6 @@ class SessionManager {
   void serial(const std::shared_ptr<Session>& s, std::function<void()> work,
               std::function<void()> then = {});
   void pump(const std::shared_ptr<Session>& s);
-  // Outbound messages of the session still "queued" (blocking; used at start).
-  core::Result<std::vector<storage::MessageRecord>> queued_outbound(const std::string& session_id);
 
   void on_message(const std::shared_ptr<Session>& s, const wa::client::MessageEvent& e);
   // Uploads `bytes`, builds the media message (plus `extra`: caption contextInfo) and sends it

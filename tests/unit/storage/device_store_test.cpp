@@ -137,5 +137,36 @@ TEST_F(DeviceStoreTest, FailingHookRollsBackRatchetAndRowsTogether) {
   EXPECT_EQ(**store_->load_session(a), core::to_bytes("v1"));
 }
 
+// Re-linking a logged-out session forgets the old device; another session's state and the
+// session's messages stay.
+TEST_F(DeviceStoreTest, WipeForgetsOnlyThisDevice) {
+  ASSERT_TRUE(storage_->wa_sessions().create({.id = "other"}).ok());
+  auto other = storage_->device_store("other");
+  SignalAddress a{"15551234567", 0};
+  for (auto* s : {store_.get(), other.get()}) {
+    ASSERT_TRUE(s->store_session(a, core::to_bytes("rec")).ok());
+    ASSERT_TRUE(s->save_identity(a, core::Bytes(32, 0x05)).ok());
+    ASSERT_TRUE(s->store_lid_mapping("15551234567", "99887766").ok());
+    ASSERT_TRUE(s->upsert_contact({"1@s.whatsapp.net", "One", ""}).ok());
+  }
+  wa::store::DeviceCredentials c;
+  c.registration_id = 77;
+  c.me_pn_jid = "15551234567:5@s.whatsapp.net";
+  ASSERT_TRUE(store_->save_credentials(c).ok());
+  MessageRecord m{.session_id = "dev", .chat_jid = "2@s.whatsapp.net", .message_id = "K1"};
+  ASSERT_TRUE(storage_->messages().enqueue_outbound(m).ok());
+
+  ASSERT_TRUE(store_->wipe().ok());
+  EXPECT_FALSE(*store_->load_credentials());
+  EXPECT_FALSE(*store_->load_session(a));
+  EXPECT_FALSE(*store_->load_identity(a));
+  EXPECT_FALSE(*store_->lid_for_pn("15551234567"));
+  EXPECT_TRUE(store_->list_contacts()->empty());
+  EXPECT_TRUE(*other->load_session(a));
+  EXPECT_TRUE(*other->lid_for_pn("15551234567"));
+  EXPECT_EQ(other->list_contacts()->size(), 1u);
+  EXPECT_TRUE(*storage_->messages().find_outbound("dev", "K1"));
+}
+
 }  // namespace
 }  // namespace storage

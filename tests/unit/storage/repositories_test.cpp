@@ -205,6 +205,23 @@ TEST_F(RepositoriesTest, MessagesInboundDedupOutboundIdempotencyAndStatusOrder) 
   auto chat = storage_->messages().list_chat("m", "2@s.whatsapp.net", 0, 10);
   ASSERT_TRUE(chat.ok());
   EXPECT_EQ(chat->size(), 2u);
+
+  // What a restart resends: outbound, still queued, oldest first, with the body.
+  MessageRecord o3{.session_id = "m",
+                   .chat_jid = "3@s.whatsapp.net",
+                   .message_id = "O3",
+                   .body_json = "{\"text\":\"x\"}"};
+  ASSERT_TRUE(storage_->messages().enqueue_outbound(o3).ok());
+  MessageRecord o4 = o3;
+  o4.message_id = "O4";
+  ASSERT_TRUE(storage_->messages().enqueue_outbound(o4).ok());
+  ASSERT_TRUE(storage_->messages().update_status("m", "O4", "failed", "x").ok());
+  auto queued = storage_->messages().queued_outbound("m");
+  ASSERT_TRUE(queued.ok());
+  ASSERT_EQ(queued->size(), 1u);  // O1 read, O4 failed, X1 inbound
+  EXPECT_EQ((*queued)[0].message_id, "O3");
+  EXPECT_EQ((*queued)[0].body_json, "{\"text\":\"x\"}");
+  EXPECT_TRUE(storage_->messages().queued_outbound("nobody")->empty());
 }
 
 TEST_F(RepositoriesTest, WebhookOutboxRetriesAndGivesUp) {
