@@ -36,8 +36,7 @@ inline SessionClient session_client(MessagingDeps& deps, const http::Request& re
     return out;
   }
   out.session_id = *sid;
-  auto s = deps.sessions.find(*sid);
-  if (s && auth::can_access_session(auth::principal_of(req), *sid, s->owner_id)) {
+  if (accessible_session(deps.sessions, req, *sid)) {
     out.client = deps.sessions.connected_client(*sid);
   }
   if (!out.client) {

@@ -42,9 +42,8 @@ void send_one(sessions::SessionManager& mgr, const RequestPtr& req, Responder re
         Response::error_for(*req, 400, "invalid_argument", "message must be 1-4096 characters"));
     return;
   }
-  auto s = mgr.find(session_id);
-  if (!s || !auth::can_access_session(auth::principal_of(*req), session_id, s->owner_id) ||
-      !sessions::accepts_messages(*s)) {
+  auto s = accessible_session(mgr, *req, session_id);
+  if (!s || !sessions::accepts_messages(*s)) {
     respond(Response::error_for(*req, 404, "not_found",
                                 "Session " + session_id + " not found or not connected."));
     return;

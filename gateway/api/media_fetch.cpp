@@ -1,9 +1,8 @@
 // MediaFetcher (see media_fetch.h): one blocking libcurl easy transfer per link on the fetcher's
 // own threads, pinned to the address the UrlPolicy checked.
-#include "core/net/net.h"  // first: fixes the GCC 12 + Boost 1.74 include order
-
 #include "gateway/api/media_fetch.h"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
 #include <curl/curl.h>
@@ -83,7 +82,7 @@ MediaFetcher::~MediaFetcher() { pool_->join(); }
 void MediaFetcher::fetch(const std::string& url, const auth::Principal& p,
                          const std::string& session_id,
                          std::function<void(core::Result<FetchedMedia>)> done) {
-  net::post(*pool_, [this, url, p, session_id, done = std::move(done)]() mutable {
+  boost::asio::post(*pool_, [this, url, p, session_id, done = std::move(done)]() mutable {
     auto result = std::make_shared<core::Result<FetchedMedia>>(fetch_blocking(url, p, session_id));
     services_.post([result, done = std::move(done)] { done(std::move(*result)); });
   });

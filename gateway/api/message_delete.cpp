@@ -44,9 +44,8 @@ void install_message_delete_route(http::Router& router, MessagingDeps& deps) {
                                       "remoteJid: " + chat.status().message()));
           return;
         }
-        auto s = mgr.find(sid);
-        if (!s || !auth::can_access_session(auth::principal_of(*req), sid, s->owner_id) ||
-            !sessions::accepts_messages(*s)) {
+        auto s = accessible_session(mgr, *req, sid);
+        if (!s || !sessions::accepts_messages(*s)) {
           respond(Response::error_for(*req, 404, "not_found",
                                       "Session " + sid + " not found or not connected."));
           return;

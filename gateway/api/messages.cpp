@@ -35,7 +35,6 @@ struct Batch : std::enable_shared_from_this<Batch> {
   std::string session_id;
   std::vector<nlohmann::json> items;
   std::optional<std::string> idempotency_key;
-  bool admin = false;  // may send any uploaded file
   auth::Principal principal;
   MediaFetcher* fetcher = nullptr;
   nlohmann::json results = nlohmann::json::array();
@@ -56,7 +55,7 @@ struct Batch : std::enable_shared_from_this<Batch> {
       parsed->idempotency_key =
           items.size() == 1 ? *idempotency_key : *idempotency_key + "#" + std::to_string(i);
     }
-    if (parsed->media) parsed->media->any_owner = admin;
+    if (parsed->media) parsed->media->any_owner = principal.is_admin();  // any uploaded file
     if (parsed->media && !parsed->media->link.empty()) {
       if (!fetcher) {
         results.push_back(item_error(parsed->type +
@@ -150,9 +149,8 @@ void install_messages_routes(http::Router& router, MessagingDeps& deps) {
                                       "sessionId query parameter is required"));
           return;
         }
-        auto s = mgr.find(*session_id);
-        if (!s || !auth::can_access_session(auth::principal_of(*req), *session_id, s->owner_id) ||
-            !sessions::accepts_messages(*s)) {
+        auto s = accessible_session(mgr, *req, *session_id);
+        if (!s || !sessions::accepts_messages(*s)) {
           respond(Response::error_for(*req, 404, "not_found",
                                       "Session " + *session_id + " not found or not connected."));
           return;
@@ -165,7 +163,6 @@ void install_messages_routes(http::Router& router, MessagingDeps& deps) {
         auto batch = std::make_shared<Batch>();
         batch->mgr = &mgr;
         batch->session_id = *session_id;
-        batch->admin = auth::principal_of(*req).is_admin();
         batch->principal = auth::principal_of(*req);
         batch->fetcher = d->media_fetcher;
         if (body.is_array()) {
@@ -203,8 +200,7 @@ void install_messages_routes(http::Router& router, MessagingDeps& deps) {
                                       "sessionId query parameter is required"));
           return;
         }
-        auto s = mgr.find(*session_id);
-        if (!s || !auth::can_access_session(auth::principal_of(*req), *session_id, s->owner_id)) {
+        if (!accessible_session(mgr, *req, *session_id)) {
           respond(Response::error_for(*req, 404, "not_found",
                                       "Session " + *session_id + " not found."));
           return;

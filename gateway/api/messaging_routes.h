@@ -80,6 +80,12 @@ void install_contacts_routes(http::Router& router, MessagingDeps& deps);
 // (restoring stored sessions) and installs the routes. Needs install_auth_components() first.
 core::Status install_messaging_components(ServeContext& ctx);
 
+// The session `id` if it exists and the caller may use it (owner, admin, its token, the master
+// key); nullopt otherwise — both cases answer the same 404, so ids cannot be probed.
+std::optional<sessions::SessionSnapshot> accessible_session(const sessions::SessionManager& mgr,
+                                                            const http::Request& req,
+                                                            const std::string& id);
+
 // The seed's session id normalisation: trim, then every whitespace run becomes '_'.
 std::string normalize_session_id(std::string_view raw);
 

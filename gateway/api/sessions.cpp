@@ -10,6 +10,16 @@
 #include "wa/pairing/qr.h"
 
 namespace gw::api {
+
+std::optional<sessions::SessionSnapshot> accessible_session(const sessions::SessionManager& mgr,
+                                                            const http::Request& req,
+                                                            const std::string& id) {
+  auto s = mgr.find(id);
+  if (!s || !auth::can_access_session(auth::principal_of(req), id, s->owner_id)) {
+    return std::nullopt;
+  }
+  return s;
+}
 namespace {
 
 using http::RequestPtr;
@@ -127,10 +137,8 @@ void install_sessions_routes(http::Router& router, MessagingDeps& deps) {
 
   router.get("/api/v1/sessions/:id", http::sync([&mgr](http::Request& req) {
                const std::string id(req.param("id"));
-               auto s = mgr.find(id);
-               if (!s || !auth::can_access_session(auth::principal_of(req), id, s->owner_id)) {
-                 return not_found(req, id);
-               }
+               auto s = accessible_session(mgr, req, id);
+               if (!s) return not_found(req, id);
                return Response::json(200, session_item(*s));
              }),
              seed("session-access"));
@@ -139,8 +147,7 @@ void install_sessions_routes(http::Router& router, MessagingDeps& deps) {
       "/api/v1/sessions/:id",
       [&mgr, &activity](const RequestPtr& req, Responder respond) {
         const std::string id(req->param("id"));
-        auto s = mgr.find(id);
-        if (!s || !auth::can_access_session(auth::principal_of(*req), id, s->owner_id)) {
+        if (!accessible_session(mgr, *req, id)) {
           respond(not_found(*req, id));
           return;
         }

@@ -140,8 +140,7 @@ void install_webhook_routes(http::Router& router, MessagingDeps& deps) {
         // The auth middleware already checked the named session; this second check keeps the
         // route safe on its own (replay re-sends another session's events otherwise).
         if (rr.session_id && !p.is_admin()) {
-          auto s = mgr.find(*rr.session_id);
-          if (!s || !auth::can_access_session(p, *rr.session_id, s->owner_id)) {
+          if (!accessible_session(mgr, *req, *rr.session_id)) {
             respond(Response::error_for(*req, 404, "not_found",
                                         "Session " + *rr.session_id + " not found."));
             return;
