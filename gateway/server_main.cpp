@@ -91,16 +91,18 @@ std::filesystem::path api_docs_dir() {
 void ServeContext::post(std::function<void()> fn) { net::post(io, std::move(fn)); }
 
 int run_serve(const ServeOptions& options) {
-  auto loaded = config::load_from_process(options.env_file);
+  // .env is read once: its variables join the environment (real ones win), so the components
+  // that read their own settings see them too, then the configuration is built from it.
+  if (auto st = config::export_dotenv(options.env_file); !st.ok()) {
+    std::fprintf(stderr, "superlight: %s\n", st.message().c_str());
+    return 2;
+  }
+  auto loaded = config::load(config::process_lookup());
   if (!loaded.ok()) {
     std::fprintf(stderr, "superlight: %s\n", loaded.status().message().c_str());
     return 2;
   }
   config::Config cfg = std::move(*loaded);
-  if (auto st = config::export_dotenv(options.env_file); !st.ok()) {
-    std::fprintf(stderr, "superlight: %s\n", st.message().c_str());
-    return 2;
-  }
   if (options.host) cfg.host = *options.host;
   if (options.port) cfg.port = *options.port;
   if (options.sandbox) cfg.sandbox = true;
